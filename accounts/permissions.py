@@ -1,0 +1,94 @@
+"""The one place that answers "may this user do X to this object".
+
+Rights are django-guardian object permissions on Org, kept in step with role assignments by
+accounts.services.org_permissions_sync. Lists are scoped explicitly to the orgs a user holds a right in
+(and their subtrees); guardian's global-permission widening is switched off everywhere here.
+"""
+
+from __future__ import annotations
+
+from functools import reduce
+from operator import or_
+
+from django.db.models import Q, QuerySet
+from guardian.shortcuts import get_objects_for_user
+
+from orgs.kinds import may_create
+from orgs.models import Org
+
+from . import roles as R
+
+
+def _ok(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def has_org_perm(user, codename: str, org: Org) -> bool:
+    """Does the user hold `codename` in this very org (through a role held there)?"""
+    if not _ok(user) or org is None or not org.is_active:
+        return False
+    return user.has_perm(f"orgs.{codename}", org)
+
+
+def orgs_with_perm(user, codename: str) -> QuerySet[Org]:
+    if not _ok(user):
+        return Org.objects.none()
+    return get_objects_for_user(
+        user, f"orgs.{codename}", klass=Org.objects.filter(is_active=True), accept_global_perms=False,
+        with_superuser=False,
+    )
+
+
+def _subtree_q(paths: list[str], *, strict: bool) -> Q | None:
+    if not paths:
+        return None
+    q = reduce(or_, (Q(path__startswith=p) for p in paths))
+    if strict:
+        q &= ~Q(path__in=paths)
+    return q
+
+
+def managed_orgs_q(user, *, strict: bool = True) -> Q | None:
+    """Q matching the orgs under the orgs where the user may manage subordinate units."""
+    paths = list(orgs_with_perm(user, R.P_MANAGE_SUBUNITS).values_list("path", flat=True))
+    return _subtree_q(paths, strict=strict)
+
+
+def visible_orgs(user) -> QuerySet[Org]:
+    """Orgs a user may see on the org pages: those they manage, everything below them, and their own org."""
+    if not _ok(user):
+        return Org.objects.none()
+    q = managed_orgs_q(user, strict=False)
+    if user.org_id:
+        q = (q | Q(pk=user.org_id)) if q is not None else Q(pk=user.org_id)
+    return Org.objects.filter(q) if q is not None else Org.objects.none()
+
+
+def can_manage_subunits(user, org: Org) -> bool:
+    return has_org_perm(user, R.P_MANAGE_SUBUNITS, org)
+
+
+def can_create_suborg(user, parent: Org, kind: str) -> bool:
+    """000 §3.1.1.1: the operator of `parent` may create a unit of `kind` under it."""
+    return can_manage_subunits(user, parent) and may_create(parent.kind, kind)
+
+
+def can_edit_org(user, org: Org) -> bool:
+    """Edit or deactivate a unit: only strictly below an org where the user manages subordinate units."""
+    if not _ok(user):
+        return False
+    q = managed_orgs_q(user, strict=True)
+    return q is not None and Org.objects.filter(q, pk=org.pk).exists()
+
+
+def can_view_org(user, org: Org) -> bool:
+    return visible_orgs(user).filter(pk=org.pk).exists()
+
+
+def can_manage_staff(user, org: Org) -> bool:
+    return has_org_perm(user, R.P_MANAGE_STAFF, org)
+
+
+def can_manage_user(actor, target) -> bool:
+    """A unit admin manages the staff of their own org only."""
+    return target.org_id is not None and can_manage_staff(actor, target.org)
