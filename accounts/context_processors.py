@@ -6,4 +6,9 @@ def navigation(request):
     user = getattr(request, "user", None)
     if not user or not user.is_authenticated:
         return {}
-    return {"nav": selectors.menu_for(user)}
+    items = selectors.menu_for(user)
+    # The active item is the one whose URL is the longest prefix of the current path.
+    matches = [i for i in items if request.path == i.url or (i.url != "/" and request.path.startswith(i.url))]
+    if matches:
+        max(matches, key=lambda i: len(i.url)).active = True
+    return {"nav": items}

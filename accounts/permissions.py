@@ -11,32 +11,12 @@ from functools import reduce
 from operator import or_
 
 from django.db.models import Q, QuerySet
-from guardian.shortcuts import get_objects_for_user
 
+from orgs.access import has_org_perm, is_live_user, orgs_with_perm
 from orgs.kinds import may_create
 from orgs.models import Org
 
 from . import roles as R
-
-
-def _ok(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_active)
-
-
-def has_org_perm(user, codename: str, org: Org) -> bool:
-    """Does the user hold `codename` in this very org (through a role held there)?"""
-    if not _ok(user) or org is None or not org.is_active:
-        return False
-    return user.has_perm(f"orgs.{codename}", org)
-
-
-def orgs_with_perm(user, codename: str) -> QuerySet[Org]:
-    if not _ok(user):
-        return Org.objects.none()
-    return get_objects_for_user(
-        user, f"orgs.{codename}", klass=Org.objects.filter(is_active=True), accept_global_perms=False,
-        with_superuser=False,
-    )
 
 
 def _subtree_q(paths: list[str], *, strict: bool) -> Q | None:
@@ -56,7 +36,7 @@ def managed_orgs_q(user, *, strict: bool = True) -> Q | None:
 
 def visible_orgs(user) -> QuerySet[Org]:
     """Orgs a user may see on the org pages: those they manage, everything below them, and their own org."""
-    if not _ok(user):
+    if not is_live_user(user):
         return Org.objects.none()
     q = managed_orgs_q(user, strict=False)
     if user.org_id:
@@ -75,7 +55,7 @@ def can_create_suborg(user, parent: Org, kind: str) -> bool:
 
 def can_edit_org(user, org: Org) -> bool:
     """Edit or deactivate a unit: only strictly below an org where the user manages subordinate units."""
-    if not _ok(user):
+    if not is_live_user(user):
         return False
     q = managed_orgs_q(user, strict=True)
     return q is not None and Org.objects.filter(q, pk=org.pk).exists()

@@ -9,6 +9,7 @@ from django.http import Http404
 from django.urls import reverse
 
 from orgs.models import Org
+from titles import services as title_services
 
 from . import permissions as perms
 from . import roles as R
@@ -20,6 +21,7 @@ class MenuItem:
     label: str
     url: str
     icon: str = ""
+    active: bool = False
     children: list[MenuItem] = field(default_factory=list)
 
 
@@ -29,6 +31,14 @@ def menu_for(user: User) -> list[MenuItem]:
         items.append(MenuItem("下级单位管理", reverse("org_list"), "org"))
     if perms.orgs_with_perm(user, R.P_MANAGE_STAFF).exists():
         items.append(MenuItem("本单位人员与角色", reverse("staff_list"), "staff"))
+    if title_services.can_manage_catalogue(user):
+        items.append(MenuItem("职称目录", reverse("titles:catalogue"), "book"))
+    offices = perms.orgs_with_perm(user, R.P_COMMITTEE).exists()
+    if offices or title_services.can_manage_catalogue(user):
+        items.append(MenuItem("评委会", reverse("titles:committees"), "committee"))
+    if offices:
+        items.append(MenuItem("评审活动", reverse("titles:activities"), "calendar"))
+    items.append(MenuItem("评委会查询（申报选择）", reverse("titles:choose"), "search"))
     items.append(MenuItem("修改密码", reverse("password_change"), "key"))
     if user.is_staff:
         items.append(MenuItem("系统管理（后台）", reverse("admin:index"), "admin"))

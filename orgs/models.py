@@ -43,7 +43,8 @@ class Region(MP_Node):
 
     @property
     def full_name(self) -> str:
-        return "".join(a.name for a in self.get_ancestors()) + self.name
+        paths = [self.path[: i * self.steplen] for i in range(1, self.depth)]
+        return "".join(Region.objects.filter(path__in=paths).order_by("depth").values_list("name", flat=True)) + self.name
 
 
 def _validate_uscc_field(value: str) -> None:
