@@ -25,7 +25,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
-    "django.contrib.staticfiles",
+    "config.apps.ProjectStaticFilesConfig",
     "django.contrib.humanize",
     "django.forms",
     "guardian",
@@ -50,9 +50,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.IdleTimeoutMiddleware",
     "accounts.middleware.ForcePasswordChangeMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     # AxesMiddleware must be last.
@@ -145,17 +145,18 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 
-# Files: local disk by default; an S3-compatible bucket when STORAGE_BUCKET is set.
+# Files: local disk by default; an S3-compatible bucket when STORAGE_BUCKET is set. An empty STORAGE_* value
+# (docker-compose passes unset variables as "") means unset: boto3 refuses "" as endpoint or region.
 STORAGE_BUCKET = env("STORAGE_BUCKET", default="")
 if STORAGE_BUCKET:
     _default_storage = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
             "bucket_name": STORAGE_BUCKET,
-            "endpoint_url": env("STORAGE_ENDPOINT_URL", default=None),
-            "access_key": env("STORAGE_ACCESS_KEY", default=None),
-            "secret_key": env("STORAGE_SECRET_KEY", default=None),
-            "region_name": env("STORAGE_REGION", default=None),
+            "endpoint_url": env("STORAGE_ENDPOINT_URL", default="") or None,
+            "access_key": env("STORAGE_ACCESS_KEY", default="") or None,
+            "secret_key": env("STORAGE_SECRET_KEY", default="") or None,
+            "region_name": env("STORAGE_REGION", default="") or None,
             "default_acl": None,
             "querystring_auth": True,
             "file_overwrite": False,
