@@ -49,6 +49,21 @@ class LoginForm(auth_forms.AuthenticationForm):
     def clean_username(self):
         return normalize_id_number(self.cleaned_data.get("username", ""))
 
+    def clean(self):
+        try:
+            return super().clean()
+        except ValidationError as exc:
+            # ModelBackend refuses inactive accounts like wrong passwords; with the right password, say why.
+            if getattr(exc, "code", None) == "invalid_login" and self._inactive_account_with_this_password():
+                raise ValidationError(self.error_messages["inactive"], code="inactive") from None
+            raise
+
+    def _inactive_account_with_this_password(self) -> bool:
+        from .models import User
+
+        user = User.objects.filter(username=self.cleaned_data.get("username"), is_active=False).first()
+        return bool(user and user.check_password(self.cleaned_data.get("password") or ""))
+
     def confirm_login_allowed(self, user):
         super().confirm_login_allowed(user)
         if user.org_id and not user.org.is_active:
@@ -67,11 +82,13 @@ class PasswordChangeForm(auth_forms.PasswordChangeForm):
         self.fields["new_password1"].label = "新密码"
         self.fields["new_password2"].label = "确认新密码"
 
-    def clean_new_password2(self):
-        pw2 = super().clean_new_password2()
+    def clean(self):
+        # Django 5.1+ validates the new passwords in SetPasswordForm.clean() (there is no clean_new_password2).
+        cleaned = super().clean()
+        pw2 = self.cleaned_data.get("new_password2")
         if pw2 and self.user.check_password(pw2):
-            raise ValidationError("新密码不能与原密码相同。", code="password_same")
-        return pw2
+            self.add_error("new_password2", ValidationError("新密码不能与原密码相同。", code="password_same"))
+        return cleaned
 
     def save(self, commit=True):
         from .services import password_changed
@@ -98,7 +115,7 @@ class OrgFieldsMixin(forms.Form):
     address = forms.CharField(label="通讯地址", max_length=200, required=False)
 
     def _setup_org_fields(self, parent: Org):
-        scope_region = parent.region if parent.region.level != "province" else parent.region
+        scope_region = parent.region
         regions = Region.objects.filter(path__startswith=scope_region.path).order_by("path")
         ancestors = Region.objects.filter(path__in=[scope_region.path[: i * Region.steplen]
                                                    for i in range(1, scope_region.depth)])

@@ -1,4 +1,5 @@
 import time
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -7,6 +8,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 MSG_IDLE = "您已长时间未操作，系统已自动退出，请重新登录。"
+MSG_ORG_INACTIVE = "您所在的单位已停用，已退出登录。"
 _SESSION_KEY = "last_activity"
 
 
@@ -21,13 +23,17 @@ class IdleTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if request.user.is_authenticated and request.user.org_id and not request.user.org.is_active:
+            logout(request)
+            messages.error(request, MSG_ORG_INACTIVE)
+            return redirect("login")
         if request.user.is_authenticated:
             now = int(time.time())
             last = request.session.get(_SESSION_KEY)
             if last is not None and now - int(last) > settings.SESSION_IDLE_TIMEOUT:
                 logout(request)
                 messages.warning(request, MSG_IDLE)
-                return redirect(f"{reverse('login')}?next={request.path}")
+                return redirect(f"{reverse('login')}?{urlencode({'next': request.get_full_path()})}")
             request.session[_SESSION_KEY] = now
         return self.get_response(request)
 

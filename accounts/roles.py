@@ -40,7 +40,8 @@ class RoleDef:
     permissions: tuple[str, ...]
 
 
-_OPERATOR = (P_MANAGE_SUBUNITS, P_REVIEW)
+_OPERATOR = (P_MANAGE_SUBUNITS, P_REVIEW)  # department units: they create subordinate units
+_UNIT = (P_REVIEW,)  # units that create nothing (orgs.kinds.CREATION_RULES): review only
 _HR = (P_MANAGE_SUBUNITS, P_REVIEW, P_PATHS)
 
 SYSTEM_ROLES: tuple[RoleDef, ...] = (
@@ -50,16 +51,16 @@ SYSTEM_ROLES: tuple[RoleDef, ...] = (
     RoleDef(4, "office_senior", "高评办经办人员(职称)", "special", (P_COMMITTEE, P_REVIEW)),
     RoleDef(5, "office_middle", "中评办经办人员(职称)", "special", (P_COMMITTEE, P_REVIEW)),
     RoleDef(6, "office_junior", "初评办经办人员(职称)", "special", (P_COMMITTEE, P_REVIEW)),
-    RoleDef(7, "central_unit", "中央在川单位经办人员(职称)", "normal", _OPERATOR),
+    RoleDef(7, "central_unit", "中央在川单位经办人员(职称)", "normal", _UNIT),
     RoleDef(8, "prov_dept", "省级部门经办人员(职称)", "normal", _OPERATOR),
-    RoleDef(9, "prov_affiliate", "省级部门所属单位经办人员(职称)", "normal", _OPERATOR),
-    RoleDef(10, "prov_enterprise", "省级企业经办人员(职称)", "normal", _OPERATOR),
+    RoleDef(9, "prov_affiliate", "省级部门所属单位经办人员(职称)", "normal", _UNIT),
+    RoleDef(10, "prov_enterprise", "省级企业经办人员(职称)", "normal", _UNIT),
     RoleDef(11, "city_dept", "市(州)部门经办人员(职称)", "normal", _OPERATOR),
-    RoleDef(12, "city_affiliate", "市(州)部门所属单位经办人员(职称)", "normal", _OPERATOR),
-    RoleDef(13, "city_enterprise", "市(州)企业经办人员(职称)", "normal", _OPERATOR),
+    RoleDef(12, "city_affiliate", "市(州)部门所属单位经办人员(职称)", "normal", _UNIT),
+    RoleDef(13, "city_enterprise", "市(州)企业经办人员(职称)", "normal", _UNIT),
     RoleDef(14, "county_dept", "县(区)部门经办人员(职称)", "normal", _OPERATOR),
-    RoleDef(15, "county_affiliate", "县(区)部门所属单位经办人员(职称)", "normal", _OPERATOR),
-    RoleDef(16, "county_enterprise", "县(区)企业经办人员(职称)", "normal", _OPERATOR),
+    RoleDef(15, "county_affiliate", "县(区)部门所属单位经办人员(职称)", "normal", _UNIT),
+    RoleDef(16, "county_enterprise", "县(区)企业经办人员(职称)", "normal", _UNIT),
     RoleDef(17, "applicant", "申报人(职称)", "normal", (P_DECLARE,)),
 )
 ROLE_BY_CODE = {r.code: r for r in SYSTEM_ROLES}

@@ -8,7 +8,6 @@ Chinese messages below, and change nothing.
 from __future__ import annotations
 
 import secrets
-import string
 from dataclasses import dataclass
 
 from django.contrib.auth.models import Permission

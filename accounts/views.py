@@ -210,7 +210,7 @@ def staff_roles(request, pk: int):
     target = selectors.staff_get_managed(user=request.user, pk=pk)
     org = target.org
     current = list(RoleAssignment.objects.filter(user=target, org=org).values_list("role__code", flat=True))
-    form = RolesForm(request.POST or None, org=org, initial={"roles": current})
+    form = RolesForm(request.POST if request.method == "POST" else None, org=org, initial={"roles": current})
     if request.method == "POST" and form.is_valid():
         try:
             services.user_roles_set(actor=request.user, user=target, org=org, role_codes=form.cleaned_data["roles"])

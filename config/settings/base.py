@@ -123,12 +123,12 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "accounts.validators.axes_username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-# The client address is the socket peer unless a trusted proxy count is configured:
-# a client cannot pick its own IP by sending X-Forwarded-For.
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if env.int("AXES_PROXY_COUNT", default=0) else ["REMOTE_ADDR"]
-)
+# The client address is the socket peer unless a number of trusted reverse proxies is configured (django-ipware):
+# then the address the last trusted proxy appended to X-Forwarded-For. A client cannot pick its own IP.
+AXES_PROXY_COUNT_SETTING = env.int("AXES_PROXY_COUNT", default=0)
+AXES_IPWARE_PROXY_COUNT = AXES_PROXY_COUNT_SETTING or None
+AXES_IPWARE_PROXY_ORDER = "right-most"
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_PROXY_COUNT_SETTING else ["REMOTE_ADDR"]
 
 # guardian: no anonymous user row; object permissions only.
 ANONYMOUS_USER_NAME = None

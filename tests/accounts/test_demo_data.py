@@ -14,7 +14,7 @@ from accounts.management.commands.load_demo import DEMO_PASSWORD, ORGS, admin_id
 from accounts.models import RoleAssignment, User
 from accounts.roles import APPLICANT, KIND_OPERATOR_ROLE
 from common.checksums import validate_id_number, validate_uscc
-from orgs.kinds import REGION_LEVEL_FOR, UNIT_KINDS, OrgKind
+from orgs.kinds import REGION_LEVEL_FOR, UNIT_KINDS, OrgKind, creatable_kinds
 from orgs.models import Org, Region
 from orgs.regions import REGIONS, regions_load
 
@@ -109,7 +109,8 @@ def test_every_org_has_one_unit_admin_with_its_operator_role():
         assert len(admins) == 1, org.name
         admin = admins[0]
         assert RoleAssignment.objects.filter(user=admin, org=org, role__code=KIND_OPERATOR_ROLE[org.kind]).exists()
-        assert admin.has_perm("orgs.manage_subunits", org), org.name
+        # Operators of kinds that create units (orgs.kinds.CREATION_RULES) manage subordinate units; others don't.
+        assert admin.has_perm("orgs.manage_subunits", org) == bool(creatable_kinds(org.kind)), org.name
         assert admin.has_perm("orgs.manage_staff", org), org.name
         assert admin.is_demo and not admin.must_change_password and admin.check_password(DEMO_PASSWORD)
 
