@@ -72,3 +72,31 @@ def can_manage_staff(user, org: Org) -> bool:
 def can_manage_user(actor, target) -> bool:
     """A unit admin manages the staff of their own org only."""
     return target.org_id is not None and can_manage_staff(actor, target.org)
+
+
+def can_review_in_chain_of(user, org: Org) -> bool:
+    """The user reviews declarations in this org or in one of its ancestors (the unit's reporting chain)."""
+    if not is_live_user(user):
+        return False
+    paths = [org.path[: i * Org.steplen] for i in range(1, org.depth + 1)]
+    return orgs_with_perm(user, R.P_REVIEW).filter(path__in=paths).exists()
+
+
+def can_view_declaration(user, declaration) -> bool:
+    """The applicant; reviewers of the applicant unit's chain; the committee's office and final org.
+
+    `declaration` is duck-typed (applicant_id, unit, committee) so this module need not import declarations.
+    The review chain (workflow) narrows reviewers to the orgs on the dossier's route once it exists.
+    """
+    if not is_live_user(user):
+        return False
+    if declaration.applicant_id == user.pk:
+        return True
+    if declaration.status in ("draft", "abandoned"):
+        return False  # a draft is the applicant's own until submitted
+    if can_review_in_chain_of(user, declaration.unit):
+        return True
+    committee = declaration.committee
+    if committee is not None:
+        return has_org_perm(user, R.P_COMMITTEE, committee.office) or has_org_perm(user, R.P_REVIEW, committee.final_org)
+    return False

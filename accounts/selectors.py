@@ -38,7 +38,9 @@ def menu_for(user: User) -> list[MenuItem]:
         items.append(MenuItem("评委会", reverse("titles:committees"), "committee"))
     if offices:
         items.append(MenuItem("评审活动", reverse("titles:activities"), "calendar"))
-    items.append(MenuItem("评委会查询（申报选择）", reverse("titles:choose"), "search"))
+    items.append(MenuItem("我的申报", reverse("declarations:mine"), "file"))
+    items.append(MenuItem("个人信息中心", reverse("declarations:me"), "user"))
+    items.append(MenuItem("评委会查询", reverse("titles:choose"), "search"))
     items.append(MenuItem("修改密码", reverse("password_change"), "key"))
     if user.is_staff:
         items.append(MenuItem("系统管理（后台）", reverse("admin:index"), "admin"))

@@ -8,5 +8,6 @@ admin.site.index_title = "系统管理"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("titles/", include("titles.urls")),
+    path("declarations/", include("declarations.urls")),
     path("", include("accounts.urls")),
 ]
