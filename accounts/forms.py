@@ -196,3 +196,40 @@ class StaffCreateForm(RolesForm):
 
     def clean_id_number(self):
         return validate_id_number(self.cleaned_data["id_number"])
+
+
+class RegisterForm(forms.Form):
+    """Applicant self-registration (ACC-4, 002 §1.2.3, 004 §1.1): one account per resident ID."""
+
+    id_number = forms.CharField(label="身份证号码", max_length=18, help_text="即您的登录名；一个身份证号码只能注册一个账号。")
+    name = forms.CharField(label="姓名", max_length=50)
+    mobile = forms.RegexField(label="手机号码", regex=r"^1\d{10}$", max_length=11,
+                              error_messages={"invalid": "请输入11位手机号码。"})
+    password1 = forms.CharField(label="密码", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+                                help_text="长度不少于8位，须包含大写字母、小写字母、数字和特殊符号。")
+    password2 = forms.CharField(label="确认密码", strip=False,
+                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def clean_id_number(self):
+        from .models import User
+
+        idn = validate_id_number(self.cleaned_data["id_number"])
+        if User.objects.filter(id_number=idn).exists() or User.objects.filter(username=idn).exists():
+            raise ValidationError("该身份证号码已注册，请直接登录；如忘记密码请联系单位管理员。", code="taken")
+        return idn
+
+    def clean(self):
+        from django.contrib.auth.password_validation import validate_password
+
+        from .models import User
+
+        data = super().clean()
+        p1, p2 = data.get("password1"), data.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", "两次输入的密码不一致。")
+        elif p1:
+            try:
+                validate_password(p1, User(username=data.get("id_number", ""), name=data.get("name", "")))
+            except ValidationError as exc:
+                self.add_error("password1", exc)
+        return data

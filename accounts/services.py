@@ -312,3 +312,17 @@ def password_changed(*, user: User, new_password: str) -> None:
     user.set_password(new_password)
     user.mark_password_changed()
     user.save(update_fields=["password", "must_change_password", "password_changed_at"])
+
+
+@transaction.atomic
+def applicant_register(*, id_number: str, name: str, mobile: str, password: str) -> User:
+    """ACC-4: an applicant registers with their resident ID; the password is their own (no one-time change)."""
+    idn = normalize_id_number(id_number)
+    if User.objects.select_for_update().filter(id_number=idn).exists():
+        raise ValidationError({"id_number": MSG_ID_TAKEN.format(id=idn)})
+    user = User(username=idn, id_number=idn, name=name.strip(), mobile=mobile.strip(), must_change_password=False)
+    user.set_password(password)
+    user.mark_password_changed()
+    user.full_clean()
+    user.save()
+    return user

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("register/", views.register, name="register"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("password/once/", views.one_time_password, name="one_time_password"),
     path("orgs/", views.org_list, name="org_list"),

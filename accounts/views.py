@@ -16,7 +16,15 @@ from orgs.models import Org
 
 from . import permissions as perms
 from . import selectors, services
-from .forms import LoginForm, OrgCreateForm, OrgEditForm, PasswordChangeForm, RolesForm, StaffCreateForm
+from .forms import (
+    LoginForm,
+    OrgCreateForm,
+    OrgEditForm,
+    PasswordChangeForm,
+    RegisterForm,
+    RolesForm,
+    StaffCreateForm,
+)
 from .models import RoleAssignment
 
 _ONCE_KEY = "one_time_password"
@@ -56,6 +64,25 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         update_session_auth_hash(self.request, form.user)
         messages.success(self.request, "密码修改成功。")
         return redirect("home")
+
+
+@require_http_methods(["GET", "POST"])
+def register(request):
+    """Applicant self-registration (ACC-4)."""
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = RegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.applicant_register(id_number=d["id_number"], name=d["name"], mobile=d["mobile"],
+                                        password=d["password1"])
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, "注册成功，请使用身份证号码和密码登录。")
+            return redirect("login")
+    return render(request, "registration/register.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @login_required
