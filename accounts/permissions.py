@@ -96,6 +96,11 @@ def can_view_declaration(user, declaration) -> bool:
         return False  # a draft is the applicant's own until submitted
     if can_review_in_chain_of(user, declaration.unit):
         return True
+    # Every org on the dossier's route (industry departments, HR bureaus, inserted orgs …) reviews it.
+    route_orgs = {s.get("org") for p in declaration.review_processes.all() for s in p.route} - {None}
+    if route_orgs and (orgs_with_perm(user, R.P_REVIEW) | orgs_with_perm(user, R.P_COMMITTEE)).filter(
+            pk__in=route_orgs).exists():
+        return True
     committee = declaration.committee
     if committee is not None:
         return has_org_perm(user, R.P_COMMITTEE, committee.office) or has_org_perm(user, R.P_REVIEW, committee.final_org)

@@ -27,6 +27,14 @@ class MenuItem:
 
 def menu_for(user: User) -> list[MenuItem]:
     items = [MenuItem("首页", reverse("home"), "home")]
+    reviewer = perms.orgs_with_perm(user, R.P_REVIEW).exists() or perms.orgs_with_perm(user, R.P_COMMITTEE).exists()
+    if reviewer:
+        items.append(MenuItem("待办事项", reverse("workflow:inbox"), "inbox"))
+        items.append(MenuItem("已退回申报", reverse("workflow:returned"), "return"))
+        items.append(MenuItem("审核路径", reverse("workflow:paths"), "path"))
+        items.append(MenuItem("路径诊断", reverse("workflow:diagnose"), "diagnose"))
+    if perms.orgs_with_perm(user, R.P_PATHS).exists():
+        items.append(MenuItem("行业主管部门配置", reverse("workflow:industry"), "industry"))
     if perms.orgs_with_perm(user, R.P_MANAGE_SUBUNITS).exists():
         items.append(MenuItem("下级单位管理", reverse("org_list"), "org"))
     if perms.orgs_with_perm(user, R.P_MANAGE_STAFF).exists():

@@ -71,7 +71,7 @@ def register(request):
     """Applicant self-registration (ACC-4)."""
     if request.user.is_authenticated:
         return redirect("home")
-    form = RegisterForm(request.POST or None)
+    form = RegisterForm(request.POST if request.method == "POST" else None)  # an empty POST is still a POST
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:

@@ -9,5 +9,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("titles/", include("titles.urls")),
     path("declarations/", include("declarations.urls")),
+    path("review/", include("workflow.urls")),
     path("", include("accounts.urls")),
 ]

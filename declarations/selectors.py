@@ -14,7 +14,9 @@ _RELATED = ("applicant", "unit", "series", "specialty", "qualification", "commit
 
 
 def declarations_of(user) -> QuerySet[Declaration]:
-    return Declaration.objects.filter(applicant=user).select_related(*_RELATED).order_by("-created_at")
+    # review_processes: the review chain's processes (reverse relation), for the current step and org.
+    return (Declaration.objects.filter(applicant=user).select_related(*_RELATED)
+            .prefetch_related("review_processes").order_by("-created_at"))
 
 
 def declaration_get_for_user(*, user, pk) -> Declaration:

@@ -34,7 +34,7 @@ from .models import (
     TeacherInfo,
     WorkExperience,
 )
-from .signals import declaration_submitted
+from .signals import declaration_submitted, declaration_submitting, declaration_withdrawing
 
 COMMITMENT_VERSION = "2026-1"
 MAX_DOSSIER_BYTES = 200 * 1024 * 1024
@@ -297,6 +297,15 @@ def attachment_add(*, user, declaration: Declaration, section: str, upload, row_
                            checked=checked, pending=pending)
 
 
+@transaction.atomic
+def attachment_store(*, user, declaration: Declaration, section: str, upload, row_id=None,
+                     field: str = "") -> Attachment:
+    """Store a reviewer's step attachment (recommendation, publicity proof …) on a dossier, checked by content.
+    The caller (the review chain) has checked the reviewer's right; the dossier itself stays frozen."""
+    return _attachment_new(user=user, declaration=declaration, section=section, row_id=row_id, field=field,
+                           checked=check_upload(upload))
+
+
 def _attachment_remove(att: Attachment) -> None:
     name = att.file.name
     att.delete()
@@ -400,10 +409,11 @@ def declaration_submit(*, user, declaration: Declaration, today: dt.date | None 
     if completeness(declaration):
         raise ValidationError(MSG_INCOMPLETE, code="incomplete")
     eligibility_check(user=user, year=declaration.year, level=declaration.level, exclude_pk=declaration.pk)
-    declaration.status = Declaration.Status.SUBMITTED
+    declaration.status = Declaration.Status.SUBMITTED if not resubmission else Declaration.Status.IN_REVIEW
     declaration.submitted_at = timezone.now()
     declaration.save(update_fields=["status", "submitted_at", "updated_at"])
     _write_back_profile(declaration)
+    declaration_submitting.send(sender=Declaration, declaration=declaration, user=user, resubmission=resubmission)
     Attachment.objects.filter(declaration=declaration, pending=True).delete()
     pk = declaration.pk
     transaction.on_commit(lambda: declaration_submitted.send(sender=Declaration, declaration_id=pk,
@@ -421,6 +431,7 @@ def declaration_withdraw(*, user, declaration: Declaration) -> Declaration:
         raise ValidationError(MSG_WITHDRAW_STATE, code="state")
     if declaration.review_started:
         raise ValidationError(MSG_WITHDRAW_ACTED, code="acted")
+    declaration_withdrawing.send(sender=Declaration, declaration=declaration, user=user)
     declaration.status = Declaration.Status.DRAFT
     declaration.submitted_at = None
     declaration.save(update_fields=["status", "submitted_at", "updated_at"])

@@ -143,14 +143,24 @@ def start(request):
     stash = None
     if request.method == "POST":
         stash_id = request.POST.get("stash")
-        stash = Attachment.objects.filter(pk=stash_id, owner=request.user, declaration=None, pending=True).first() \
+        stash = Attachment.objects.filter(pk=stash_id, owner=request.user, declaration=None, pending=True,
+                                          section="start", field="entrust_proof").first() \
             if str(stash_id or "").isdigit() else None
-        if form.is_valid():
-            d = form.cleaned_data
-            upload = d.get("entrust_proof")
+        # The proof is checked and kept first, whatever else is wrong with the form, so a refused form never
+        # makes the applicant choose the file again (DCL-4: nothing is lost when validation fails).
+        proof_error = None
+        upload = request.FILES.get("entrust_proof")
+        if upload is not None and request.POST.get("entrusted"):
             try:
-                if upload is not None and d.get("entrusted"):
-                    stash = services.attachment_stash(user=request.user, upload=upload)
+                stash = services.attachment_stash(user=request.user, upload=upload)
+            except ValidationError as exc:
+                proof_error = exc
+        valid = form.is_valid()
+        if proof_error is not None:
+            form.add_error("entrust_proof", proof_error)
+        elif valid:
+            d = form.cleaned_data
+            try:
                 choice = services.StartChoice(
                     unit=d["unit"], mode=d["mode"], series=d["series"], level=d["level"], specialty=d["specialty"],
                     qualification=d["qualification"], committee=d.get("committee"), method=d["method"],
@@ -298,6 +308,12 @@ def _row_form(owner: Owner, section: S.Section, *, data=None, files=None, instan
     form_class = section_form_class(section, with_upload=section.attachments and owner.declaration is not None)
     if section.model.__name__ == "Achievement":
         form_class = type("AchievementForm", (AchievementFormMixin, form_class), {})
+    if instance is None:
+        # A new row already knows its owner, so the model's clean() (one owner; end not before start) can run
+        # while the form validates instead of refusing every new row for having no owner.
+        instance = section.model(declaration=owner.declaration, profile=owner.profile)
+        if section.key in S.ACHIEVEMENT_PHASE:
+            instance.phase = S.ACHIEVEMENT_PHASE[section.key]
     form = form_class(data, files, instance=instance)
     if isinstance(form, AchievementFormMixin):
         form.setup_templates(owner.declaration.activity if owner.declaration else None, data)

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "auditlog",
     "treebeard",
     "viewflow",
+    "viewflow.workflow",
     "common",
     "orgs",
     "titles",

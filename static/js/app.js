@@ -30,3 +30,19 @@
     });
   });
 })();
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-fill]").forEach(function (sel) {
+      sel.addEventListener("change", function () {
+        var target = document.getElementById(sel.getAttribute("data-fill"));
+        if (target && sel.value) { target.value = target.value ? target.value + "\n" + sel.value : sel.value; }
+      });
+    });
+    document.querySelectorAll("[data-check-all]").forEach(function (box) {
+      box.addEventListener("change", function () {
+        document.querySelectorAll('input[name="' + box.getAttribute("data-check-all") + '"]').forEach(function (c) { c.checked = box.checked; });
+      });
+    });
+  });
+})();

@@ -1,0 +1,136 @@
+"""Read queries of the review chain: inboxes (WFL-3), history (WFL-8), returned lists (WFL-6).
+
+The inbox is one indexed query on ReviewProcess(state, current_org), whatever the number of tasks.
+"""
+
+from __future__ import annotations
+
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.http import Http404
+from django.utils import timezone
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from accounts.permissions import can_view_declaration, orgs_with_perm
+
+from .models import Decision, ReviewProcess
+from .steps import OFFICE_KINDS
+
+S = ReviewProcess.State
+_RELATED = ("declaration", "declaration__applicant", "declaration__unit", "declaration__series",
+            "declaration__qualification", "declaration__specialty", "declaration__committee", "current_org")
+
+
+def _acting_q(user) -> Q | None:
+    review = list(orgs_with_perm(user, "review_declarations").values_list("pk", flat=True))
+    committee = list(orgs_with_perm(user, "run_committee").values_list("pk", flat=True))
+    q = Q(pk__in=[])
+    if review:
+        q |= Q(current_org_id__in=review) & ~Q(current_kind__in=OFFICE_KINDS)
+    if committee:
+        q |= Q(current_org_id__in=committee, current_kind__in=OFFICE_KINDS)
+    return q
+
+
+def _with_task(qs):
+    task = Task.objects.filter(process_id=OuterRef("pk"), status__in=(STATUS.NEW, STATUS.ASSIGNED)).order_by("-pk")
+    return qs.annotate(task_id=Subquery(task.values("pk")[:1]))
+
+
+def inbox(user, *, queue: str = "", year: str = "", level: str = "", series: str = "") -> QuerySet[ReviewProcess]:
+    """待办: every process waiting at a step the user may decide, never the user's own dossier."""
+    qs = ReviewProcess.objects.filter(state=S.REVIEWING).filter(_acting_q(user)).exclude(
+        declaration__applicant=user)
+    if queue == "own":  # 本单位人员审核 (001 §2.2)
+        qs = qs.filter(current_org_id=F("declaration__unit_id"))
+    elif queue == "sub":  # 下级单位人员审核
+        qs = qs.exclude(current_org_id=F("declaration__unit_id"))
+    if year.isdigit():
+        qs = qs.filter(declaration__year=int(year))
+    if level:
+        qs = qs.filter(declaration__level=level)
+    if series.isdigit():
+        qs = qs.filter(declaration__series_id=int(series))
+    return _with_task(qs.select_related(*_RELATED)).order_by("arrived_at", "pk")
+
+
+def done(user, *, year: str = "", level: str = "", series: str = "", status: str = "") -> QuerySet[ReviewProcess]:
+    """已办: processes the user decided on (approve/return/…, not 已阅), newest first."""
+    ids = Decision.objects.filter(user=user).exclude(action__in=(Decision.Action.READ,)).values("process_id")
+    qs = ReviewProcess.objects.filter(pk__in=ids)
+    if year.isdigit():
+        qs = qs.filter(declaration__year=int(year))
+    if level:
+        qs = qs.filter(declaration__level=level)
+    if series.isdigit():
+        qs = qs.filter(declaration__series_id=int(series))
+    if status:
+        qs = qs.filter(state=status)
+    return _with_task(qs.select_related(*_RELATED)).order_by("-pk")
+
+
+def returned_for(user) -> list[ReviewProcess]:
+    """Dossiers this user's orgs returned to applicants, with their deadlines (WFL-6); overdue flagged."""
+    review = set(orgs_with_perm(user, "review_declarations").values_list("pk", flat=True)) | set(
+        orgs_with_perm(user, "run_committee").values_list("pk", flat=True))
+    out = []
+    today = timezone.localdate()
+    for p in ReviewProcess.objects.filter(state=S.RETURNED).select_related(*_RELATED).order_by(
+            "declaration__return_deadline"):
+        step = p.route[p.returned_position or 0]
+        if step.get("org") in review:
+            p.returning_step = step
+            p.overdue = bool(p.declaration.return_deadline and p.declaration.return_deadline < today)
+            out.append(p)
+    return out
+
+
+def task_get_for_user(*, user, task_id) -> tuple[Task, ReviewProcess]:
+    from .flows import ReviewFlow
+    from .services import can_act
+
+    task = Task.objects.filter(pk=task_id, flow_task=ReviewFlow.review).first()
+    if task is None:
+        raise Http404("任务不存在或您无权处理。")
+    p = ReviewProcess.objects.select_related(*_RELATED).get(pk=task.process_id)
+    if task.status not in (STATUS.NEW, STATUS.ASSIGNED) or not can_act(user, p):
+        raise Http404("任务不存在、已处理或您无权处理。")
+    return task, p
+
+
+def history_of(declaration) -> list[Decision]:
+    return list(Decision.objects.filter(declaration=declaration).select_related("user", "org").order_by("created_at",
+                                                                                                        "pk"))
+
+
+def processes_of(declaration) -> list[ReviewProcess]:
+    return list(ReviewProcess.objects.filter(declaration=declaration).select_related("current_org").order_by("pk"))
+
+
+def diagram(declaration) -> list[dict]:
+    """The route of the latest process with done / current / future marks (000 §4.1.1.17)."""
+    p = ReviewProcess.objects.filter(declaration=declaration).order_by("-pk").first()
+    if p is None:
+        return []
+    out = []
+    for i, step in enumerate(p.route):
+        if p.state == S.APPROVED or i < p.position:
+            state = "done"
+        elif i == p.position and p.state == S.REVIEWING:
+            state = "current"
+        elif i == p.position and p.state in (S.NOT_PASSED, S.VOIDED):
+            state = "stopped"
+        else:
+            state = "future"
+        out.append({**step, "state": state, "index": i + 1})
+    return out
+
+
+def declaration_for_progress(*, user, pk):
+    from declarations.models import Declaration
+
+    d = Declaration.objects.select_related("applicant", "unit", "qualification", "series", "committee").filter(
+        pk=pk).first()
+    if d is None or not can_view_declaration(user, d):
+        raise Http404("申报不存在或您无权查看。")
+    return d
