@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
-_ID_RE = re.compile(r"^[1-9]\d{16}[\dX]$")
+_ID_RE = re.compile(r"^[1-9][0-9]{16}[0-9X]$")  # ASCII digits only: \d would accept any Unicode digit
 
 MSG_ID_FORMAT = "身份证号码应为18位，前17位为数字，最后一位为数字或X。"
 MSG_ID_CHECK = "身份证号码校验位不正确，请核对后重新输入。"
