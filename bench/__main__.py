@@ -33,8 +33,8 @@ def _setup() -> None:
 
 
 def _full_dossier():
-    from PIL import Image
     from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
 
     from accounts import services as accounts_services
     from accounts.models import Role, RoleAssignment, User
