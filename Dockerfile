@@ -27,7 +27,7 @@ COPY . .
 # Static files are collected into the image (whitenoise serves them). The key below exists only for this
 # RUN line, so the production settings import; it is not in the image's environment.
 # viewflow's own frontend (~50 MB, unused: we have our own templates) is left out by
-# config.apps.ProjectStaticFilesConfig.
+# config.staticfinders.ProjectAppDirectoriesFinder.
 RUN SECRET_KEY=collectstatic-build-time-only-not-a-real-secret-0123456789abcdef \
     python manage.py collectstatic --noinput
 

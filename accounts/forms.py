@@ -106,7 +106,7 @@ class OrgFieldsMixin(forms.Form):
         help_text="办理职称业务的归属地，非单位所在地：省属单位选“四川省”（省本级），市属单位选对应市。",
     )
     hr_department = forms.ModelChoiceField(
-        label="人社部门", queryset=Org.objects.none(), required=False,
+        label="人社部门", queryset=Org.objects.none(), required=False, empty_label="自动（上级链上最近的人社部门）",
         help_text="留空则自动取上级链上最近的人社部门。",
     )
     contact_person = forms.CharField(label="联系人", max_length=50, required=False)
