@@ -11,6 +11,7 @@ from .models import (
     Series,
     Specialty,
 )
+from .services import sanitize_notice
 
 
 @admin.register(Series)
@@ -57,19 +58,39 @@ class CommitteeAdmin(admin.ModelAdmin):
     list_select_related = ["series", "office", "final_org", "region_scope"]
 
 
-class MaterialInline(admin.TabularInline):
+class _RulesInline(admin.TabularInline):
+    """A published activity's rules are locked (TTL-4) — in the admin too: its rule rows become read-only."""
+
+    extra = 0
+
+    def _locked(self, obj) -> bool:
+        return obj is not None and Activity.objects.filter(pk=obj.pk, status=Activity.Status.PUBLISHED).exists()
+
+    def has_add_permission(self, request, obj=None):
+        return not self._locked(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not self._locked(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not self._locked(obj) and super().has_delete_permission(request, obj)
+
+
+class MaterialInline(_RulesInline):
     model = ActivityMaterial
-    extra = 0
 
 
-class TemplateInline(admin.TabularInline):
+class TemplateInline(_RulesInline):
     model = AchievementTemplate
-    extra = 0
 
 
-class ConditionInline(admin.TabularInline):
+class ConditionInline(_RulesInline):
     model = BreakCondition
-    extra = 0
+
+
+# Everything but the close date is a rule of a published activity (services.MSG_PUBLISHED_LOCKED).
+ACTIVITY_LOCKED_FIELDS = ["committee", "year", "title", "notice", "opens_on", "edit_deadline_days", "teacher_section",
+                          "health_section", "status", "published_at"]
 
 
 @admin.register(Activity)
@@ -80,6 +101,16 @@ class ActivityAdmin(admin.ModelAdmin):
     inlines = [MaterialInline, TemplateInline, ConditionInline]
     list_select_related = ["committee"]
 
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and Activity.objects.filter(pk=obj.pk, status=Activity.Status.PUBLISHED).exists():
+            return ACTIVITY_LOCKED_FIELDS
+        return super().get_readonly_fields(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        # The notice is rendered as HTML on the choice page: sanitise it here as the services do.
+        obj.notice = sanitize_notice(obj.notice)
+        super().save_model(request, obj, form, change)
+
 
 @admin.register(CommitteeFee)
 class CommitteeFeeAdmin(admin.ModelAdmin):
@@ -87,20 +118,39 @@ class CommitteeFeeAdmin(admin.ModelAdmin):
     search_fields = ["committee__name", "item"]
 
 
+class _RuleRowAdmin(admin.ModelAdmin):
+    """Rule rows edited on their own: only those of draft activities may change, or be added to one."""
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.activity.is_published:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.activity.is_published:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "activity":
+            kwargs["queryset"] = Activity.objects.filter(status=Activity.Status.DRAFT)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
 @admin.register(ActivityMaterial)
-class ActivityMaterialAdmin(admin.ModelAdmin):
+class ActivityMaterialAdmin(_RuleRowAdmin):
     list_display = ["name", "activity", "required"]
     list_filter = ["required"]
     search_fields = ["name", "activity__title"]
 
 
 @admin.register(AchievementTemplate)
-class AchievementTemplateAdmin(admin.ModelAdmin):
+class AchievementTemplateAdmin(_RuleRowAdmin):
     list_display = ["name", "category", "activity"]
     search_fields = ["name", "category", "activity__title"]
 
 
 @admin.register(BreakCondition)
-class BreakConditionAdmin(admin.ModelAdmin):
+class BreakConditionAdmin(_RuleRowAdmin):
     list_display = ["text", "activity"]
     search_fields = ["text", "activity__title"]

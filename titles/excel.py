@@ -108,6 +108,15 @@ def _bool(v: str, default: bool = True) -> bool | None:
     return {YES: True, NO: False, "1": True, "0": False, "TRUE": True, "FALSE": False}.get(v.upper(), None)
 
 
+def _too_long(model, values: dict[str, str]) -> str | None:
+    """The first value longer than its model field allows, as a message (the database would refuse it)."""
+    for field_name, value in values.items():
+        field_ = model._meta.get_field(field_name)
+        if len(value) > field_.max_length:
+            return f"{field_.verbose_name}不能超过 {field_.max_length} 个字符。"
+    return None
+
+
 def catalogue_import_parse(data: bytes) -> ImportPlan:
     """Validate a workbook. Returns the rows that would be written and every bad row with its reason."""
     plan = ImportPlan()
@@ -136,29 +145,44 @@ def catalogue_import_parse(data: bytes) -> ImportPlan:
                 yield i, vals + [""] * 10
 
     series_codes = set(Series.objects.values_list("code", flat=True))
-    seen = set()
+    code_of_name = {name: code for code, name in Series.objects.values_list("code", "name")}
+    seen, seen_names = set(), set()
     for i, (code, name, sort, active, *_) in rows("系列"):
         b = _bool(active)
         if not code or not name:
             plan.errors.append(RowError("系列", i, "系列代码和系列名称必填。"))
+        elif too_long := _too_long(Series, {"code": code, "name": name}):
+            plan.errors.append(RowError("系列", i, too_long))
         elif code in seen:
             plan.errors.append(RowError("系列", i, f"系列代码“{code}”重复。"))
+        elif name in seen_names:
+            plan.errors.append(RowError("系列", i, f"系列名称“{name}”重复。"))
+        elif code_of_name.get(name, code) != code:
+            plan.errors.append(RowError("系列", i, f"系列名称“{name}”已被系列代码“{code_of_name[name]}”使用。"))
         elif sort and not sort.isdigit():
             plan.errors.append(RowError("系列", i, "排序必须是非负整数。"))
         elif b is None:
             plan.errors.append(RowError("系列", i, "“启用”只能填“是”或“否”。"))
         else:
             seen.add(code)
+            seen_names.add(name)
             plan.series.append({"code": code, "name": name, "sort": int(sort or 0), "is_active": b})
     series_codes |= seen
 
-    spec_keys = set(Specialty.objects.values_list("series__code", "code"))
+    existing = list(Specialty.objects.values_list("series__code", "code", "path", "depth"))
+    code_at = {path: code for _, code, path, _ in existing}
+    # (series code, specialty code) → the code of its parent in the database ("" for a root).
+    parent_of = {(sc, code): code_at[path[: -Specialty.steplen]] if depth > 1 else ""
+                 for sc, code, path, depth in existing}
+    spec_keys = set(parent_of)
     new_keys: set[tuple[str, str]] = set()
     for i, (scode, code, name, parent, active, *_) in rows("专业"):
         b = _bool(active)
         key = (scode, code)
         if not scode or not code or not name:
             plan.errors.append(RowError("专业", i, "系列代码、专业代码、专业名称必填。"))
+        elif too_long := _too_long(Specialty, {"code": code, "name": name}):
+            plan.errors.append(RowError("专业", i, too_long))
         elif scode not in series_codes:
             plan.errors.append(RowError("专业", i, f"系列代码“{scode}”不存在。"))
         elif key in new_keys:
@@ -167,6 +191,9 @@ def catalogue_import_parse(data: bytes) -> ImportPlan:
             plan.errors.append(RowError("专业", i, f"上级专业代码“{parent}”不存在（上级专业须排在下级之前）。"))
         elif parent == code:
             plan.errors.append(RowError("专业", i, "上级专业不能是自己。"))
+        elif key in parent_of and parent_of[key] != parent:
+            plan.errors.append(RowError("专业", i, f"专业“{code}”的上级专业是“{parent_of[key] or '（顶级）'}”，"
+                                                  "导入不能移动专业，请在页面上处理。"))
         elif b is None:
             plan.errors.append(RowError("专业", i, "“启用”只能填“是”或“否”。"))
         else:
@@ -181,6 +208,8 @@ def catalogue_import_parse(data: bytes) -> ImportPlan:
         codes = [c.strip() for c in limited.replace("；", ";").split(";") if c.strip()]
         if not scode or not name or not national:
             plan.errors.append(RowError("资格名称", i, "系列代码、资格名称、对应人社部职称必填。"))
+        elif too_long := _too_long(QualificationName, {"name": name, "national_title": national}):
+            plan.errors.append(RowError("资格名称", i, too_long))
         elif scode not in series_codes:
             plan.errors.append(RowError("资格名称", i, f"系列代码“{scode}”不存在。"))
         elif level is None:

@@ -12,12 +12,13 @@ import datetime as dt
 import nh3
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 
 from orgs.access import has_org_perm, orgs_with_perm
 from orgs.models import Org, Region
 
-from .catalogue import LEVEL_GROUP, EvaluationMode, Level
+from .catalogue import LEVEL_GROUP, MODES_WITH_COMMITTEE, EvaluationMode, Level
 from .models import (
     AchievementTemplate,
     Activity,
@@ -39,7 +40,7 @@ MSG_REASON_REQUIRED = "请填写注销原因。"
 MSG_DATES = "申报截止日期不能早于申报开始日期。"
 MSG_PUBLISHED_LOCKED = "评审活动已发布，申报规则（需求材料、业绩成果模板、破格条件、专用信息项、日期、通知）不能再修改。"
 MSG_PUBLISH_INCOMPLETE = "发布前请至少设置一项评委会需求材料。"
-MSG_COMMITTEE_INACTIVE = "评委会已注销，不能发布评审活动。"
+MSG_COMMITTEE_INACTIVE = "评委会已注销，不能新建或发布评审活动。"
 MSG_CLOSE_BEFORE_OPEN = "新的截止日期不能早于申报开始日期。"
 MSG_SPECIALTY_PARENT_SERIES = "上级专业必须属于同一系列。"
 MSG_DUP_CODE = "专业代码“{code}”在本系列中已存在。"
@@ -124,10 +125,14 @@ def _uses(node) -> list[str]:
     uses = []
     if isinstance(node, Specialty) and Specialty.objects.filter(path__startswith=node.path).exclude(pk=node.pk).exists():
         uses.append("有下级专业")
-    for rel in node._meta.related_objects:
-        accessor = rel.get_accessor_name()
-        if accessor and getattr(node, accessor).exists():
-            uses.append(str(rel.related_model._meta.verbose_name))
+    # include_hidden: relations declared with related_name="+" (e.g. workflow's industry departments, a
+    # declaration's series) have no accessor and are left out of _meta.related_objects, yet they PROTECT the node.
+    for rel in node._meta.get_fields(include_hidden=True):
+        if not (rel.auto_created and not rel.concrete and rel.is_relation) or rel.related_model._meta.auto_created:
+            continue  # forward fields, and the hidden FKs of auto-created m2m tables (seen through the m2m itself)
+        label = str(rel.related_model._meta.verbose_name)
+        if label not in uses and rel.related_model._base_manager.filter(**{rel.field.name: node}).exists():
+            uses.append(label)
     return uses
 
 
@@ -138,7 +143,11 @@ def catalogue_node_delete(*, actor, node) -> None:
     uses = _uses(node)
     if uses:
         raise ValidationError(MSG_IN_USE.format(name=node.name, where="、".join(uses)))
-    node.delete()
+    try:
+        node.delete()
+    except ProtectedError as exc:  # a reference _uses could not see: still refused, never a server error
+        where = "、".join(sorted({str(o._meta.verbose_name) for o in exc.protected_objects}))
+        raise ValidationError(MSG_IN_USE.format(name=node.name, where=where)) from None
 
 
 @transaction.atomic
@@ -248,6 +257,8 @@ def activity_save(
     health_section: bool = False,
 ) -> Activity:
     _require_office(actor, committee)
+    if not committee.is_active:
+        raise ValidationError(MSG_COMMITTEE_INACTIVE)
     if activity is not None:
         activity = Activity.objects.select_for_update().get(pk=activity.pk)
         if activity.committee_id != committee.pk:
@@ -324,6 +335,7 @@ MSG_CHOICE = {
     "specialty": "所选专业不属于该系列或已停用。",
     "qualification": "所选资格名称与系列、层级、专业或评价方式不匹配。",
     "committee": "所选评委会不能评审该专业/层级，或当前没有正在进行的评审活动。",
+    "no_committee": "所选评价方式不经评委会评审，不能选择评委会。",
 }
 
 
@@ -349,7 +361,9 @@ def choice_validate(
         pk=qualification.pk
     ).exists():
         raise ValidationError({"qualification": MSG_CHOICE["qualification"]})
-    if mode not in (EvaluationMode.REVIEW,):
+    if mode not in MODES_WITH_COMMITTEE:
+        if committee is not None:
+            raise ValidationError({"committee": MSG_CHOICE["no_committee"]})
         return None
     if committee is None:
         raise ValidationError({"committee": MSG_CHOICE["committee"]})

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from orgs.access import orgs_with_perm
+from orgs.models import Org
 
 from . import excel, selectors, services
 from .catalogue import EvaluationMode, Level
@@ -192,12 +193,18 @@ def catalogue_export(request):
     return resp
 
 
+def _import_pending_drop(request) -> None:
+    key = request.session.pop(_IMPORT_KEY, None)
+    if key and default_storage.exists(key):
+        default_storage.delete(key)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def catalogue_import(request):
     """Upload → every row validated and shown → commit only on confirm, all or nothing."""
     _catalogue_operator(request)
-    form = ImportForm(request.POST or None, request.FILES or None)
+    form = ImportForm()
     plan = None
     if request.method == "POST" and request.POST.get("action") == "confirm":
         key = request.session.get(_IMPORT_KEY)
@@ -208,17 +215,22 @@ def catalogue_import(request):
             plan = excel.catalogue_import_parse(fh.read())
         if plan.ok:
             counts = excel.catalogue_import_apply(plan)
-            default_storage.delete(key)
-            request.session.pop(_IMPORT_KEY, None)
+            _import_pending_drop(request)
             messages.success(request, "导入成功：" + "，".join(f"{k} {v} 条" for k, v in counts.items()) + "。")
             return redirect("titles:catalogue")
+        _import_pending_drop(request)
         messages.error(request, "文件中有错误行，未导入任何数据。")
-    elif request.method == "POST" and form.is_valid():
-        data = form.cleaned_data["file"].read()
-        plan = excel.catalogue_import_parse(data)
-        if plan.ok:
-            key = default_storage.save(f"imports/catalogue-{uuid.uuid4().hex}.xlsx", ContentFile(data))
-            request.session[_IMPORT_KEY] = key
+    elif request.method == "POST":
+        # A new upload replaces any file still waiting for its confirm: a confirm only ever imports the last
+        # file the operator checked, never an earlier one after a later upload with errors.
+        _import_pending_drop(request)
+        form = ImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned_data["file"].read()
+            plan = excel.catalogue_import_parse(data)
+            if plan.ok:
+                key = default_storage.save(f"imports/catalogue-{uuid.uuid4().hex}.xlsx", ContentFile(data))
+                request.session[_IMPORT_KEY] = key
     return render(request, "titles/import.html", {"form": form, "plan": plan})
 
 
@@ -464,8 +476,13 @@ def _choice_state(params) -> dict:
     qual_id = params.get("qualification", "")
     qualification = next((q for q in opts.qualifications if str(q.pk) == qual_id), None)
     committees = []
+    # On the declaration start page the chosen work unit travels with the form: only committees whose region
+    # scope contains the unit's title-business locality are offered (属地原则).
+    unit = Org.objects.filter(pk=params.get("unit"), is_active=True).select_related("locality").first() \
+        if str(params.get("unit", "")).isdigit() else None
     if mode == EvaluationMode.REVIEW and series and level and specialty and qualification:
-        committees = selectors.committees_open_for(series=series, level=level, specialty=specialty)
+        committees = selectors.committees_open_for(series=series, level=level, specialty=specialty,
+                                                   locality=unit.locality if unit else None)
     return {"mode": mode, "series": series, "level": level, "specialty": specialty, "qualification": qualification,
             "opts": opts, "committees": committees, "mode_label": dict(EvaluationMode.choices).get(mode, ""),
             "level_label": dict(Level.choices).get(level, ""),
