@@ -129,4 +129,5 @@ def home_summary(user: User) -> dict:
         if managed is not None
         else None
     )
-    return {"orgs": list(orgs.values()), "sub_counts": sub_counts}
+    reviewer = perms.orgs_with_perm(user, R.P_REVIEW).exists() or perms.orgs_with_perm(user, R.P_COMMITTEE).exists()
+    return {"orgs": list(orgs.values()), "sub_counts": sub_counts, "reviewer": reviewer}

@@ -25,6 +25,22 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+class MultipleFileField(forms.FileField):
+    """A FileField taking several files: the widget hands over a list, each file is cleaned on its own
+    (a plain FileField given a list answers "未提交文件", so no step attachment could ever be uploaded)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            if not data:
+                return super().clean(None, initial)
+            return [super(MultipleFileField, self).clean(f, initial) for f in data]
+        return super().clean(data, initial)
+
+
 class DecisionForm(forms.Form):
     action = forms.ChoiceField(label="审核结果", choices=ACTION_CHOICES, widget=forms.RadioSelect)
     opinion = forms.CharField(label="审核意见", required=False, widget=forms.Textarea(attrs={"rows": 4}),
@@ -40,8 +56,8 @@ class DecisionForm(forms.Form):
     publicity_end = forms.DateField(label="公示结束日期", required=False, widget=DATE)
     publicity_result = forms.ChoiceField(label="公示结果", required=False,
                                          choices=[("", "请选择"), ("无异议", "无异议"), ("有异议", "有异议")])
-    attachments = forms.FileField(label="流程附件", required=False, widget=MultipleFileInput,
-                                  help_text="如推荐材料、公示证明、委托材料、事业单位岗位情况表；JPG/PNG/PDF。")
+    attachments = MultipleFileField(label="流程附件", required=False,
+                                    help_text="如推荐材料、公示证明、委托材料、事业单位岗位情况表；JPG/PNG/PDF。")
 
     def __init__(self, *args, insertable=None, unit_step: bool = False, **kwargs):
         super().__init__(*args, **kwargs)

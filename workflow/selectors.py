@@ -56,7 +56,9 @@ def inbox(user, *, queue: str = "", year: str = "", level: str = "", series: str
 
 def done(user, *, year: str = "", level: str = "", series: str = "", status: str = "") -> QuerySet[ReviewProcess]:
     """已办: processes the user decided on (approve/return/…, not 已阅), newest first."""
-    ids = Decision.objects.filter(user=user).exclude(action__in=(Decision.Action.READ,)).values("process_id")
+    # The user's own acts as an applicant (submit, resubmit, withdraw) are not reviews: never in their 已办.
+    not_reviews = (Decision.Action.READ, Decision.Action.SUBMIT, Decision.Action.RESUBMIT, Decision.Action.WITHDRAW)
+    ids = Decision.objects.filter(user=user).exclude(action__in=not_reviews).values("process_id")
     qs = ReviewProcess.objects.filter(pk__in=ids)
     if year.isdigit():
         qs = qs.filter(declaration__year=int(year))
@@ -98,9 +100,33 @@ def task_get_for_user(*, user, task_id) -> tuple[Task, ReviewProcess]:
     return task, p
 
 
+def task_moved_on(*, user, task_id) -> int | None:
+    """The dossier of a review task that is no longer open, if the user may see that dossier (so a reviewer who
+    acts on a task that has moved on is told so, WFL-9); None otherwise (a forged id stays a plain 404)."""
+    from .flows import ReviewFlow
+
+    task = Task.objects.filter(pk=task_id, flow_task=ReviewFlow.review).exclude(
+        status__in=(STATUS.NEW, STATUS.ASSIGNED)).first()
+    if task is None:
+        return None
+    p = ReviewProcess.objects.select_related("declaration").filter(pk=task.process_id).first()
+    if p is None or not can_view_declaration(user, p.declaration):
+        return None
+    return p.declaration_id
+
+
 def history_of(declaration) -> list[Decision]:
-    return list(Decision.objects.filter(declaration=declaration).select_related("user", "org").order_by("created_at",
-                                                                                                        "pk"))
+    """Every decision on the dossier, each with the step attachments uploaded with it (`files`): two queries."""
+    from declarations.models import Attachment
+
+    rows = list(Decision.objects.filter(declaration=declaration).select_related("user", "org").order_by("created_at",
+                                                                                                         "pk"))
+    files: dict[int, list] = {}
+    for a in Attachment.objects.filter(declaration=declaration, section="review", pending=False).order_by("pk"):
+        files.setdefault(a.row_id, []).append(a)
+    for h in rows:
+        h.files = files.get(h.pk, [])
+    return rows
 
 
 def processes_of(declaration) -> list[ReviewProcess]:

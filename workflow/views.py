@@ -11,14 +11,14 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.permissions import orgs_with_perm
+from accounts.permissions import has_org_perm, orgs_with_perm
 from declarations.views import _full_context
 
 from . import selectors, services
 from .forms import DeadlineForm, DecisionForm, DiagnoseForm, EdgeForm, FilterForm, IndustryForm
 from .models import AuditPathEdge, CommonOpinion, Decision, IndustryDepartment, ReviewProcess
 from .routes import route_compute
-from .steps import StepKind
+from .steps import PERMISSION_FOR, StepKind
 
 
 def _msg(exc) -> str:
@@ -102,7 +102,16 @@ def batch(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def task(request, task_id: int):
-    t, p = selectors.task_get_for_user(user=request.user, task_id=task_id)
+    try:
+        t, p = selectors.task_get_for_user(user=request.user, task_id=task_id)
+    except Http404:
+        # A task this reviewer could see that has already been decided (a second click, another tab, a colleague
+        # was first): say so in Chinese and show where the dossier is now; anything else stays a 404.
+        moved = selectors.task_moved_on(user=request.user, task_id=task_id)
+        if moved is None:
+            raise
+        messages.error(request, services.MSG_MOVED_ON)
+        return redirect("workflow:progress", pk=moved)
     step = p.current_step
     unit_step = step["kind"] == StepKind.UNIT
     form = DecisionForm(request.POST or None, request.FILES or None, insertable=services.insertable_orgs(p),
@@ -151,10 +160,17 @@ def progress(request, pk: int):
         prev = latest.route[latest.position - 1]
         can_recall = orgs_with_perm(request.user, "review_declarations").filter(pk=prev["org"]).exists() or \
             orgs_with_perm(request.user, "run_committee").filter(pk=prev["org"]).exists()
-    can_rereview = latest is not None and latest.state == ReviewProcess.State.NOT_PASSED
+    history = selectors.history_of(d)
+    can_rereview = False
+    if latest is not None and latest.state == ReviewProcess.State.NOT_PASSED and d.applicant_id != request.user.pk:
+        # Only the org that decided 不通过 may re-review it (001 §2.2.1): offer the button to its operators only.
+        last = next((h for h in reversed(history) if h.process_id == latest.pk
+                     and h.action == Decision.Action.NOT_PASS), None)
+        can_rereview = last is not None and last.org_id is not None and has_org_perm(
+            request.user, PERMISSION_FOR[last.step_kind], last.org)
     return render(request, "workflow/progress.html", {
-        "d": d, "history": selectors.history_of(d), "diagram": selectors.diagram(d), "latest": latest,
-        "can_recall": can_recall, "can_rereview": can_rereview and d.applicant_id != request.user.pk,
+        "d": d, "history": history, "diagram": selectors.diagram(d), "latest": latest,
+        "can_recall": can_recall, "can_rereview": can_rereview,
     })
 
 
@@ -262,9 +278,12 @@ def paths(request):
                                      reason=request.POST.get("reason", ""))
                 messages.success(request, "路径申请已" + ("批准" if action == "approve" else "拒绝") + "。")
                 return redirect("workflow:paths")
+            if action == "configure" and not hr_orgs:
+                # Only HR operators configure paths; a "configure" must never quietly become a request.
+                raise PermissionDenied(services.MSG_EDGE_RIGHT)
             if form.is_valid():
                 c = form.cleaned_data
-                if hr_orgs and action == "configure":
+                if action == "configure":
                     services.edge_configure(user=request.user, from_org=c["from_org"], to_org=c["to_org"],
                                             series=c["series"], level=c["level"])
                     messages.success(request, "审核路径已配置并生效。")
