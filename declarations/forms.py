@@ -50,6 +50,12 @@ class AchievementFormMixin:
         qs = activity.achievement_templates.all() if activity else Achievement.template.field.related_model.objects.none()
         self.fields["template"].queryset = qs
         self.fields["template"].label_from_instance = lambda t: f"{t.category} · {t.name}"
+        # Choosing a template re-renders this form (as typed) with the template's own fields (htmx; without
+        # JavaScript they appear once the row is saved with its template).
+        self.fields["template"].widget.attrs.update({
+            "hx-get": "", "hx-trigger": "change", "hx-include": "closest form", "hx-target": "closest form",
+            "hx-select": "form.row-form", "hx-swap": "outerHTML",
+        })
         template_id = (data or {}).get("template") or (self.instance.template_id if self.instance else None)
         template = qs.filter(pk=template_id).first() if str(template_id or "").isdigit() else None
         self.template_fields = []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from accounts.permissions import can_view_declaration
@@ -15,8 +15,10 @@ _RELATED = ("applicant", "unit", "series", "specialty", "qualification", "commit
 
 def declarations_of(user) -> QuerySet[Declaration]:
     # review_processes: the review chain's processes (reverse relation), for the current step and org.
+    # Oldest first, so the template's last one is the current process (the model has no default ordering).
+    processes = Declaration._meta.get_field("review_processes").related_model.objects.order_by("pk")
     return (Declaration.objects.filter(applicant=user).select_related(*_RELATED)
-            .prefetch_related("review_processes").order_by("-created_at"))
+            .prefetch_related(Prefetch("review_processes", queryset=processes)).order_by("-created_at"))
 
 
 def declaration_get_for_user(*, user, pk) -> Declaration:

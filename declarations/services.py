@@ -207,8 +207,9 @@ def _lock(declaration: Declaration) -> Declaration:
 
 
 @transaction.atomic
-def section_save(*, user, declaration: Declaration, section: S.Section, instance, data: dict):
-    """Save the single-object section (commitment, basic info, summary, teacher, health)."""
+def section_save(*, user, declaration: Declaration, section: S.Section, instance, data: dict, pending_ids=()):
+    """Save the single-object section (commitment, basic info, summary, teacher, health); the uploads kept as
+    pending while the form failed (`pending_ids`) become the section's attachments — a new photo replaces the old."""
     declaration = _lock(declaration)
     require_editable(user=user, declaration=declaration)
     if instance.declaration_id != declaration.pk:
@@ -217,6 +218,14 @@ def section_save(*, user, declaration: Declaration, section: S.Section, instance
         setattr(instance, k, v)
     instance.full_clean()
     instance.save()
+    pending = list(Attachment.objects.filter(pk__in=pending_ids, declaration=declaration, owner=user,
+                                             section=section.key, pending=True).order_by("pk"))
+    if any(a.field == "photo" for a in pending):  # one photo: the newest upload wins
+        newest = max(a.pk for a in pending if a.field == "photo")
+        for old in Attachment.objects.filter(declaration=declaration, field="photo").exclude(pk=newest):
+            _attachment_remove(old)
+        pending = [a for a in pending if a.field != "photo" or a.pk == newest]
+    Attachment.objects.filter(pk__in=[a.pk for a in pending]).update(pending=False)
     return instance
 
 
@@ -290,7 +299,7 @@ def attachment_add(*, user, declaration: Declaration, section: str, upload, row_
     declaration = _lock(declaration)
     require_editable(user=user, declaration=declaration)
     checked = check_photo(upload) if field == "photo" else check_upload(upload)
-    if field == "photo":  # one photo: a new one replaces the old
+    if field == "photo" and not pending:  # one photo: a new one replaces the old (a pending one when saved)
         for old in Attachment.objects.filter(declaration=declaration, field="photo"):
             _attachment_remove(old)
     return _attachment_new(user=user, declaration=declaration, section=section, row_id=row_id, field=field,
@@ -414,7 +423,8 @@ def declaration_submit(*, user, declaration: Declaration, today: dt.date | None 
     declaration.save(update_fields=["status", "submitted_at", "updated_at"])
     _write_back_profile(declaration)
     declaration_submitting.send(sender=Declaration, declaration=declaration, user=user, resubmission=resubmission)
-    Attachment.objects.filter(declaration=declaration, pending=True).delete()
+    for att in Attachment.objects.filter(declaration=declaration, pending=True):  # uploads of forms never saved
+        _attachment_remove(att)
     pk = declaration.pk
     transaction.on_commit(lambda: declaration_submitted.send(sender=Declaration, declaration_id=pk,
                                                              resubmission=resubmission))

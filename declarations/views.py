@@ -9,7 +9,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from orgs.models import Org
@@ -19,7 +19,7 @@ from titles.views import _choice_state
 from . import sections as S
 from . import selectors, services
 from .forms import AchievementFormMixin, ProfileForm, StartForm, section_form_class
-from .models import Attachment, Declaration, Profile, SocialInsurance
+from .models import Achievement, Attachment, Declaration, Profile, SocialInsurance
 
 
 def _errors(form, exc: ValidationError) -> None:
@@ -181,6 +181,8 @@ def start(request):
     return render(request, "declarations/start.html", {
         "form": form, "state": state, "q": q, "units": _unit_results(q), "chosen_unit": chosen_unit,
         "conditions": conditions, "stash": stash,
+        # ticked conditions survive a refused POST and the htmx refresh of the block (a GET with the form's values)
+        "checked_conditions": params.getlist("break_conditions"),
     }, status=400 if request.method == "POST" else 200)
 
 
@@ -244,22 +246,41 @@ def _section_view(request, owner: Owner, key: str):
     return _single_view(request, owner, section, ctx)
 
 
+def _photo_labels(section: S.Section, form):
+    """The basic-info upload is the photo. Set before the form is validated: bound fields keep their label."""
+    if section.key == "basic" and "upload" in form.fields:
+        form.fields["upload"].label = "照片"
+        form.fields["upload"].help_text = "JPG/PNG 图片，不超过 500KB。"
+    return form
+
+
 def _single_view(request, owner: Owner, section: S.Section, ctx):
     d = owner.declaration
     instance = getattr(d, section.key)
     form_class = section_form_class(section)
+    field = "photo" if section.key == "basic" else ""
+    pending_ids = [int(x) for x in request.POST.getlist("pending") if x.isdigit()]
     if request.method == "POST":
         if not owner.editable:
             return _refuse(request, ValidationError(services.MSG_FROZEN), owner.url("overview"))
-        form = form_class(request.POST, request.FILES, instance=instance)
+        form = _photo_labels(section, form_class(request.POST, request.FILES, instance=instance))
+        # A valid upload is kept as pending, whatever else is wrong with the form (nothing is lost when
+        # validation fails); it becomes the section's attachment when the section is saved.
+        upload = request.FILES.get("upload") if "upload" in form.fields else None
+        if upload is not None:
+            try:
+                att = services.attachment_add(user=request.user, declaration=d, section=section.key, upload=upload,
+                                              field=field, pending=True)
+            except ValidationError as exc:
+                form.is_valid()
+                form.add_error("upload", exc)
+            else:
+                pending_ids.append(att.pk)
         if form.is_valid():
             data = {k: v for k, v in form.cleaned_data.items() if k != "upload"}
             try:
-                if form.cleaned_data.get("upload"):
-                    services.attachment_add(user=request.user, declaration=d, section=section.key,
-                                            upload=form.cleaned_data["upload"],
-                                            field="photo" if section.key == "basic" else "")
-                services.section_save(user=request.user, declaration=d, section=section, instance=instance, data=data)
+                services.section_save(user=request.user, declaration=d, section=section, instance=instance, data=data,
+                                      pending_ids=pending_ids)
             except ValidationError as exc:
                 _errors(form, exc)
             except PermissionDenied as exc:
@@ -268,11 +289,10 @@ def _single_view(request, owner: Owner, section: S.Section, ctx):
                 messages.success(request, f"“{section.title}”已保存。")
                 return _after_save(request, owner, section)
     else:
-        form = form_class(instance=instance)
-    if section.key == "basic" and "upload" in form.fields:
-        form.fields["upload"].label = "照片"
-        form.fields["upload"].help_text = "JPG/PNG 图片，不超过 500KB。"
-    ctx.update(form=form, attachments=_attachments_for(owner, section))
+        form = _photo_labels(section, form_class(instance=instance))
+    pending = list(Attachment.objects.filter(pk__in=pending_ids, owner=request.user, pending=True, declaration=d,
+                                             section=section.key))
+    ctx.update(form=form, attachments=_attachments_for(owner, section), pending=pending)
     return render(request, "declarations/section_single.html", ctx, status=400 if form.errors else 200)
 
 
@@ -329,11 +349,12 @@ def _row_edit(request, owner: Owner, key: str, row_pk=None):
         row = owner.rows(section).filter(pk=row_pk).first()
         if row is None:
             raise Http404("记录不存在。")
-    if request.method == "POST" and not owner.editable:
+    if not owner.editable:  # a frozen dossier offers no edit form at all, and refuses a forged POST
         return _refuse(request, ValidationError(services.MSG_FROZEN), owner.url("overview"))
     if row is not None and getattr(row, "locked", False):
         return _refuse(request, ValidationError(services.MSG_LOCKED_ROW), owner.url("section", key))
-    pending_ids = [int(x) for x in request.POST.getlist("pending") if x.isdigit()]
+    params = request.POST if request.method == "POST" else request.GET
+    pending_ids = [int(x) for x in params.getlist("pending") if x.isdigit()]
     if request.method == "POST":
         form = _row_form(owner, section, data=request.POST, files=request.FILES, instance=row)
         if form.is_valid():
@@ -369,6 +390,9 @@ def _row_edit(request, owner: Owner, key: str, row_pk=None):
                     form.add_error("upload", exc)
             if att is not None:
                 pending_ids.append(att.pk)
+    elif request.headers.get("HX-Request") and "template" in request.GET and section.model is Achievement:
+        # The achievement template was chosen: the same form again, as typed, with that template's fields.
+        form = _row_form(owner, section, data=request.GET, instance=row)
     else:
         form = _row_form(owner, section, instance=row)
     pending = list(Attachment.objects.filter(pk__in=pending_ids, owner=request.user, pending=True,
@@ -413,6 +437,10 @@ def _row_delete(request, owner: Owner, key: str, row_pk):
     row = owner.rows(section).filter(pk=row_pk).first() if section.many else None
     if row is None:
         raise Http404("记录不存在。")
+    if not owner.editable:
+        return _refuse(request, ValidationError(services.MSG_FROZEN), owner.url("overview"))
+    if getattr(row, "locked", False):
+        return _refuse(request, ValidationError(services.MSG_LOCKED_ROW), owner.url("section", key))
     if request.method == "POST":
         try:
             services.row_delete(user=request.user, section=section, row=row, declaration=owner.declaration,
@@ -477,8 +505,10 @@ def attachment_delete(request, pk, att):
     a = Attachment.objects.filter(pk=att, declaration=d).first()
     if a is None:
         raise Http404("附件不存在。")
-    back = request.POST.get("back") or reverse("declarations:overview", args=[d.pk])
-    if not back.startswith("/"):
+    back = request.POST.get("back") or ""
+    # Only a path on this site: "https://…" and the protocol-relative "//evil.example/" are both refused.
+    if not back.startswith("/") or not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                                                       require_https=request.is_secure()):
         back = reverse("declarations:overview", args=[d.pk])
     try:
         services.attachment_delete(user=request.user, attachment=a)
