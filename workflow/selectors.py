@@ -72,18 +72,25 @@ def done(user, *, year: str = "", level: str = "", series: str = "", status: str
 
 
 def returned_for(user) -> list[ReviewProcess]:
-    """Dossiers this user's orgs returned to applicants, with their deadlines (WFL-6); overdue flagged."""
+    """Dossiers this user's orgs returned to applicants, with their deadlines (WFL-6); overdue flagged.
+
+    Selected in the database through the returning decision (退回, or 返回修改 from the unit step), so only
+    this user's orgs' returns are read, however many the province has."""
     review = set(orgs_with_perm(user, "review_declarations").values_list("pk", flat=True)) | set(
         orgs_with_perm(user, "run_committee").values_list("pk", flat=True))
-    out = []
+    returning = Decision.objects.filter(
+        process_id=OuterRef("pk"), action__in=(Decision.Action.RETURN, Decision.Action.BACK),
+        position=OuterRef("returned_position")).order_by("-pk")
+    qs = (ReviewProcess.objects.filter(state=S.RETURNED)
+          .annotate(returning_org=Subquery(returning.values("org_id")[:1]))
+          .filter(returning_org__in=review)
+          .select_related(*_RELATED).order_by("declaration__return_deadline", "pk"))
     today = timezone.localdate()
-    for p in ReviewProcess.objects.filter(state=S.RETURNED).select_related(*_RELATED).order_by(
-            "declaration__return_deadline"):
-        step = p.route[p.returned_position or 0]
-        if step.get("org") in review:
-            p.returning_step = step
-            p.overdue = bool(p.declaration.return_deadline and p.declaration.return_deadline < today)
-            out.append(p)
+    out = []
+    for p in qs:
+        p.returning_step = p.route[p.returned_position or 0]
+        p.overdue = bool(p.declaration.return_deadline and p.declaration.return_deadline < today)
+        out.append(p)
     return out
 
 
