@@ -337,8 +337,12 @@ def diagnose(request):
     route = None
     d = None
     form = DiagnoseForm(request.GET or None)
+    stored = None
     if request.GET.get("declaration", "").isdigit():
         d = declaration_get_for_user(user=request.user, pk=int(request.GET["declaration"]))
+        # A submitted dossier walks the route stored on its process at submission; show that one (and, below,
+        # what today's configuration would compute) — they can differ after a configuration change.
+        stored = ReviewProcess.objects.filter(declaration=d).order_by("-pk").first()
         route = route_compute(unit=d.unit, series=d.series, level=d.level, specialty=d.specialty,
                               committee=d.committee)
     else:
@@ -353,4 +357,4 @@ def diagnose(request):
                 committee = found[0] if found else None
             route = route_compute(unit=c["unit"], series=c["series"], level=c["level"], specialty=c["specialty"],
                                   committee=committee)
-    return render(request, "workflow/diagnose.html", {"form": form, "route": route, "d": d})
+    return render(request, "workflow/diagnose.html", {"form": form, "route": route, "d": d, "stored": stored})
