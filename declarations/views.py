@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from orgs.models import Org
 from titles.models import BreakCondition
-from titles.views import _choice_state
+from titles.views import choice_state
 
 from . import sections as S
 from . import selectors, services
@@ -173,7 +173,7 @@ def start(request):
             else:
                 messages.success(request, "申报已创建（草稿）。个人信息已从个人信息中心带入，请逐项完善档案袋。")
                 return redirect("declarations:overview", pk=declaration.pk)
-    state = _choice_state(params)
+    state = choice_state(params)
     conditions = []
     if state["committees"]:
         conditions = list(BreakCondition.objects.filter(

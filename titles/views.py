@@ -458,7 +458,7 @@ def activity_close_date(request, pk: int):
 
 
 # --------------------------------------------------------------------------------------------- choosing
-def _choice_state(params) -> dict:
+def choice_state(params) -> dict:
     """Read the current choices (GET or POST); anything not offered by the cascade is dropped."""
     mode = params.get("mode", "")
     series = Series.objects.filter(pk=params.get("series") or None).first() if params.get("series", "").isdigit() \
@@ -495,7 +495,7 @@ def choose(request):
     """The cascading choice of 002 §2.2.1.1.1 as a page; the declaration start (issue 4) reuses the piece."""
     if request.method == "POST":
         form = ChoiceForm(request.POST)
-        state = _choice_state(request.POST)
+        state = choice_state(request.POST)
         if form.is_valid():
             d = form.cleaned_data
             try:
@@ -515,10 +515,10 @@ def choose(request):
                     "d": d, "activity": activity, "mode_label": EvaluationMode(d["mode"]).label,
                     "level_label": Level(d["level"]).label})
         return render(request, "titles/choose.html", {"state": state, "form": form}, status=400)
-    return render(request, "titles/choose.html", {"state": _choice_state(request.GET)})
+    return render(request, "titles/choose.html", {"state": choice_state(request.GET)})
 
 
 @login_required
 def choose_piece(request):
     """htmx: re-render the selection piece for the current choices."""
-    return render(request, "titles/_choice_piece.html", {"state": _choice_state(request.GET)})
+    return render(request, "titles/_choice_piece.html", {"state": choice_state(request.GET)})
