@@ -48,7 +48,9 @@ def no_view(request, **kwargs):  # pragma: no cover - tasks are handled by workf
 
 class ReviewFlow(flow.Flow):
     process_class = ReviewProcess
-    lock_impl = lock.select_for_update_lock
+    # SELECT … FOR UPDATE that waits (not NOWAIT): nested in our transactions a NOWAIT failure inside viewflow's
+    # savepoint would abort the whole transaction on PostgreSQL (see services._process_lock).
+    lock_impl = lock.SelectForUpdateLock(nowait=False)
     process_title = "职称申报审核"
 
     start = flow.StartHandle(this.start_process).Next(this.route)

@@ -153,6 +153,8 @@ def diagram(declaration) -> list[dict]:
             state = "current"
         elif i == p.position and p.state in (S.NOT_PASSED, S.VOIDED):
             state = "stopped"
+        elif p.state == S.RETURNED and i == (p.returned_position or 0):
+            state = "returned"  # the step that sent it back; the applicant resubmits to it
         else:
             state = "future"
         out.append({**step, "state": state, "index": i + 1})

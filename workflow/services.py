@@ -10,11 +10,14 @@ nothing, and leaves recall and withdrawal possible.
 from __future__ import annotations
 
 import datetime as dt
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
+from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
@@ -49,6 +52,38 @@ def _flow():
     from .flows import ReviewFlow
 
     return ReviewFlow
+
+
+# Tries at the process row lock before a decider is refused (about 3 s in all; see _process_lock).
+LOCK_ATTEMPTS = 7
+
+
+@contextmanager
+def _process_lock(process_id: int):
+    """The flow lock, safe inside our transaction.atomic(); use it inside one.
+
+    viewflow's select_for_update_lock tries `SELECT … FOR UPDATE NOWAIT` in a savepoint and catches the
+    error *inside* that savepoint; nested in a transaction on PostgreSQL, releasing the savepoint then fails
+    ("current transaction is aborted") and the loser of a race got an InternalError — a 500 — instead of a
+    retry. So the row lock is taken here first, each try in a savepoint that the error leaves (rolled back
+    cleanly); once held it stays with the transaction, and viewflow's own NOWAIT re-lock succeeds at once.
+    A lock still held elsewhere after the tries — or viewflow's FlowLockFailed — is refused with the same
+    Chinese message as a task that has moved on, and nothing changes. SQLite has no row locks (no-op there).
+    """
+    for attempt in range(LOCK_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                ReviewProcess.objects.select_for_update(nowait=True).filter(pk=process_id).exists()
+            break
+        except DatabaseError:
+            if attempt == LOCK_ATTEMPTS - 1:
+                raise ValidationError(MSG_MOVED_ON, code="locked") from None
+            time.sleep(0.05 * 2**attempt)
+    try:
+        with _flow().lock(process_id):
+            yield
+    except FlowLockFailed as exc:
+        raise ValidationError(MSG_MOVED_ON, code="locked") from exc
 
 
 def _point_at(p: ReviewProcess) -> None:
@@ -164,7 +199,7 @@ def decide(*, user, task_id: int, data: DecisionInput, attachments=(), today: dt
     task = Task.objects.filter(pk=task_id, flow_task=flow.review).first()
     if task is None:
         raise PermissionDenied(MSG_MOVED_ON)
-    with transaction.atomic(), flow.lock(task.process_id):
+    with transaction.atomic(), _process_lock(task.process_id):
         task.refresh_from_db()
         p = ReviewProcess.objects.select_related("declaration").get(pk=task.process_id)
         if task.status not in ACTIVE or p.state != S.REVIEWING:
@@ -237,6 +272,11 @@ def _apply(user, p: ReviewProcess, task: Task, data: DecisionInput, attachments,
     elif action == A.VOID:
         p.state = S.VOIDED
         d.status = Declaration.Status.VOIDED
+    office_at = next((i for i, st in enumerate(p.route) if st["kind"] == StepKind.OFFICE), None)
+    if d.qualification_passed and action in (A.BACK, A.RETURN) and (
+            p.state == S.RETURNED or (office_at is not None and p.position <= office_at)):
+        d.qualification_passed = False  # sent back below 资格审查: printing waits for it to pass again
+        d_fields.append("qualification_passed")
     d_fields += ["status", "return_deadline"]
     d.save(update_fields=list(dict.fromkeys(d_fields)))
     _point_at(p)
@@ -263,21 +303,41 @@ def _acted_since_arrival(p: ReviewProcess) -> bool:
     return p.decisions.filter(position=p.position, created_at__gte=p.arrived_at).exclude(action=A.READ).exists()
 
 
+def recall_check(user, p: ReviewProcess) -> None:
+    """Raise unless `user` may recall `p` now: their org passed it to the current step, which has not acted."""
+    prev = p.route[p.position - 1] if p.position > 0 else None
+    prev_org = Org.objects.filter(pk=prev["org"]).first() if prev else None
+    passed_here = prev is not None and p.decisions.filter(position=p.position - 1, action=A.APPROVE).exists() \
+        and has_org_perm(user, PERMISSION_FOR[prev["kind"]], prev_org)
+    if not passed_here:
+        # An org that passed it at an earlier step: the next org has already acted on it since.
+        earlier = p.decisions.filter(action=A.APPROVE, position__lt=max(p.position - 1, 0)).select_related("org")
+        if any(d.org and has_org_perm(user, PERMISSION_FOR[d.step_kind], d.org) for d in earlier):
+            raise ValidationError(MSG_RECALL_ACTED)
+        raise PermissionDenied(MSG_RECALL_NOT_YOURS)
+    if _acted_since_arrival(p):
+        raise ValidationError(MSG_RECALL_ACTED)
+
+
+def recall_allowed(user, p: ReviewProcess) -> bool:
+    if p.state != S.REVIEWING or p.position == 0:
+        return False
+    try:
+        recall_check(user, p)
+    except (ValidationError, PermissionDenied):
+        return False
+    return True
+
+
 def recall(*, user, process_id: int) -> ReviewProcess:
     """The org that passed the dossier takes it back while the next org has not acted (WFL-6)."""
     flow = _flow()
-    with transaction.atomic(), flow.lock(process_id):
+    with transaction.atomic(), _process_lock(process_id):
         p = ReviewProcess.objects.select_related("declaration").get(pk=process_id)
         task = _active_task(p.pk, flow.review)
         if p.state != S.REVIEWING or task is None or p.position == 0:
             raise ValidationError(MSG_MOVED_ON)
-        prev = p.route[p.position - 1]
-        prev_org = Org.objects.filter(pk=prev["org"]).first()
-        last = p.decisions.filter(position=p.position - 1, action=A.APPROVE).order_by("-pk").first()
-        if last is None or not has_org_perm(user, PERMISSION_FOR[prev["kind"]], prev_org):
-            raise PermissionDenied(MSG_RECALL_NOT_YOURS)
-        if _acted_since_arrival(p):
-            raise ValidationError(MSG_RECALL_ACTED)
+        recall_check(user, p)
         p.position -= 1
         if p.route[p.position + 1].get("kind") == StepKind.EXTRA and p.route[p.position + 1].get("inserted_by"):
             p.route.pop(p.position + 1)  # an org the recaller inserted goes with the recall
@@ -336,6 +396,10 @@ def rereview(*, user, process_id: int) -> ReviewProcess:
     org = Org.objects.filter(pk=last.org_id).first() if last else None
     if last is None or not has_org_perm(user, PERMISSION_FOR[last.step_kind], org):
         raise PermissionDenied(MSG_REREVIEW)
+    inactive = [st["org_name"] for st in old.route[last.position:]
+                if not Org.objects.filter(pk=st["org"], is_active=True).exists()]
+    if inactive:
+        raise ValidationError(f"审核路径中的单位已停用（{'、'.join(inactive)}），请先调整审核路径。")
     with transaction.atomic():
         d = Declaration.objects.select_for_update().get(pk=old.declaration_id)
         if d.status != Declaration.Status.NOT_PASSED:

@@ -155,11 +155,7 @@ def progress(request, pk: int):
     d = selectors.declaration_for_progress(user=request.user, pk=pk)
     processes = selectors.processes_of(d)
     latest = processes[-1] if processes else None
-    can_recall = False
-    if latest and latest.state == ReviewProcess.State.REVIEWING and latest.position > 0:
-        prev = latest.route[latest.position - 1]
-        can_recall = orgs_with_perm(request.user, "review_declarations").filter(pk=prev["org"]).exists() or \
-            orgs_with_perm(request.user, "run_committee").filter(pk=prev["org"]).exists()
+    can_recall = latest is not None and services.recall_allowed(request.user, latest)
     history = selectors.history_of(d)
     can_rereview = False
     if latest is not None and latest.state == ReviewProcess.State.NOT_PASSED and d.applicant_id != request.user.pk:

@@ -503,10 +503,12 @@ def test_recall_is_refused_after_the_next_org_acted_and_for_anyone_else(world, c
         assert snapshot(d) == before, user.name
     approve(world.op(WATER), d)
     before = snapshot(d)
+    progress = client_for(unit_op(world, d)).get(reverse("workflow:progress", args=[d.pk]))
+    assert url not in progress.content.decode()  # no recall button once the next org acted
     resp = client_for(unit_op(world, d)).post(url, follow=True)
-    assert messages_of(resp) and "撤回" in messages_of(resp)[-1]
+    assert messages_of(resp)[-1] == services.MSG_RECALL_ACTED  # told why, not "only the previous step"
     assert snapshot(d) == before
-    with pytest.raises((ValidationError, PermissionDenied)):
+    with pytest.raises(ValidationError):
         services.recall(user=unit_op(world, d), process_id=process_of(d).pk)
     assert snapshot(d) == before
 
@@ -600,3 +602,19 @@ def test_common_opinions_are_offered_on_the_task_page(world, cp):
     assert '<option value="材料齐全，同意推荐。">' in page.content.decode()
     other = client_for(world.op(WATER)).get(reverse("workflow:opinions"))
     assert "材料齐全，同意推荐。" not in text(other.content)
+
+
+def test_sent_back_below_qualification_review_the_applicant_may_no_longer_print(world):
+    """DCL-6: the 申报表 is printable once 资格审查 passed; a return from a later step to the applicant (or back
+    to 资格审查) withdraws that until 资格审查 passes again."""
+    applicant, client, d = submitted(world, world.unit_of_kind[K.CENTRAL])
+    approve(world.op_of(d.unit), d)  # 单位审核 → 高评办资格审查 (省人社厅)
+    approve(world.root_op, d)  # 资格审查 passes
+    d.refresh_from_db()
+    assert d.qualification_passed
+    assert client.get(reverse("declarations:pdf", args=[d.pk])).status_code == 200
+    resp = act(world.root_op, d, "return", deadline=str(timezone.localdate() + dt.timedelta(days=7)))
+    assert resp.status_code == 302
+    d.refresh_from_db()
+    assert d.status == Declaration.Status.RETURNED and not d.qualification_passed
+    assert client.get(reverse("declarations:pdf", args=[d.pk])).status_code == 404

@@ -208,6 +208,13 @@ class Command(BaseCommand):
         committees_load(province=orgs["hr_sc"], ip_center=orgs["ip_center"], region=regions["510000"])
         if committees_count() != before:
             self.created.append("职称目录、评委会和评审活动")
+        # The demo dossiers and review chain belong to apps to the right of accounts: imported here, at the one
+        # place that orchestrates every app's demo data, not at module level.
+        from declarations.demo import demo_declarations_load
+        from workflow.demo import demo_reviews_load
+
+        demo_declarations_load(applicants=applicants, created=self.created)
+        demo_reviews_load(orgs=orgs, operators=operators, applicants=applicants, created=self.created)
         admin = self._superuser()
         if self.created:
             self.stderr.write(f"新建：{len(self.created)} 项。")
