@@ -343,7 +343,7 @@ def _reencode_image(
             if width <= 0 or height <= 0 or width * height > MAX_IMAGE_PIXELS:
                 raise ValidationError(MSG_IMAGE_TOO_BIG, code="image_too_big")
             try:
-                im.load()
+                _load_strict(im)
                 out = _upright(im)
                 out, fmt = _clean_mode(out)
             except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -355,6 +355,19 @@ def _reencode_image(
     if content is None:
         raise _too_large(max_bytes, too_large_message, too_large_code)
     return content, ".png" if fmt == "PNG" else ".jpg", out.width, out.height
+
+
+def _load_strict(im: Image.Image) -> None:
+    """Decode every pixel, refusing truncated data even when another library (WeasyPrint sets
+    PIL.ImageFile.LOAD_TRUNCATED_IMAGES = True on import) has told Pillow to pad missing data."""
+    from PIL import ImageFile
+
+    previous = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        im.load()
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = previous
 
 
 def _upright(im: Image.Image) -> Image.Image:

@@ -779,3 +779,12 @@ def test_limits():
     assert MAX_IMAGE_PIXELS == 40_000_000
     assert PHOTO_MAX_BYTES == 500 * 1024
     assert MAX_NAME_CHARS == 100
+
+
+def test_truncated_image_is_refused_even_after_weasyprint_is_imported():
+    """WeasyPrint sets PIL.ImageFile.LOAD_TRUNCATED_IMAGES = True when imported; uploads must not follow it."""
+    import weasyprint  # noqa: F401
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True
+    test_truncated_image_is_refused()
