@@ -589,13 +589,14 @@ def _full_context(d: Declaration, user) -> dict:
             block["materials"] = [(m, by_place.get(("materials", None, f"material:{m.pk}"), []))
                                   for m in (d.activity.materials.all() if d.activity else [])]
         elif s.many:
-            form_fields = [f for f in section_form_class(s, with_upload=False).base_fields]
+            form_fields = [f for f in section_form_class(s, with_upload=False).base_fields if f != "template"]
+            block["columns"] = [s.model._meta.get_field(f).verbose_name for f in form_fields]
             for row in owner.rows(s):
-                values = [(s.model._meta.get_field(f).verbose_name, _display(row, f)) for f in form_fields
-                          if f != "template"]
-                if getattr(row, "details", None):
-                    values += list(row.details.items())
-                block["rows"].append({"values": values, "attachments": by_place.get((s.key, row.pk, ""), [])})
+                cells = [(s.model._meta.get_field(f).verbose_name, _display(row, f)) for f in form_fields]
+                details = list((getattr(row, "details", None) or {}).items())  # achievement template fields
+                block["rows"].append({"values": cells + details, "cells": cells, "details": details,
+                                      "attachments": by_place.get((s.key, row.pk, ""), [])})
+            block["has_details"] = any(r["details"] for r in block["rows"])
         else:
             obj = getattr(d, s.key, None)
             form_fields = [f for f in section_form_class(s, with_upload=False).base_fields]
