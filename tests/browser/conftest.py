@@ -6,7 +6,6 @@ the root conftest.py when /usr/bin/chromium is absent (and fail under CI=true).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -34,25 +33,6 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": VIEWPORT, "locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
 
 
-@pytest.fixture(scope="session")
-def live_server(request):
-    """pytest-django's live server, but always serving static files from the finders (app.css, app.js, htmx).
-
-    pytest-django only does that when the literal string "django.contrib.staticfiles" is in INSTALLED_APPS;
-    this project installs it through its own AppConfig (config.apps.ProjectStaticFilesConfig), so the stock
-    fixture falls back to serving STATIC_ROOT — absent in tests — and every page comes out unstyled.
-    """
-    from django.contrib.staticfiles.handlers import StaticFilesHandler
-    from pytest_django.live_server_helper import LiveServer
-
-    addr = request.config.getvalue("liveserver") or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS") or "localhost"
-    server = LiveServer(addr, start=False)
-    server.thread.static_handler = StaticFilesHandler
-    server.start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture
 def page(page):
     page.set_default_timeout(10_000)
@@ -64,9 +44,8 @@ def page(page):
 def system_roles(transactional_db) -> None:
     """The system roles (accounts.roles.SYSTEM_ROLES), as the data migration makes them.
 
-    A transactional test (needed by live_server) ends with a flush that empties every table; post_migrate then
-    recreates permissions but not the roles of accounts/migrations/0002_system_roles.py, so each browser test
-    puts them back first. serialized_rollback=True cannot be relied on here: once Playwright's event loop runs in
+    A transactional test (needed by live_server) ends with a flush that empties every table; the roles are
+    recreated on post_migrate (accounts.signals.system_roles_sync), and this fixture makes sure of it. serialized_rollback=True cannot be relied on here: once Playwright's event loop runs in
     the test thread, asgiref hands the test a new DatabaseWrapper without `_test_serialized_contents`, and Django
     then silently skips the restore in every later test.
     """

@@ -3,14 +3,10 @@
 The Playwright overrides (Debian's chromium, 1366×768, Chinese locale) are the ones of tests/browser/conftest.py,
 re-exported so the browser test in this folder uses the same browser set-up.
 
-`live_server` is overridden so that it serves the static files (CSS, htmx): pytest-django only does so when the
-literal "django.contrib.staticfiles" is in INSTALLED_APPS, and this project installs it as
-config.apps.ProjectStaticFilesConfig — without the override the pages load unstyled and without htmx.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 import pytest
@@ -66,19 +62,6 @@ def client_for(user: User | None) -> Client:
 def give_office_role(actor: User, user: User, org: Org) -> None:
     """The root operator may also act as 高评办 of the committees whose office is the root (real service)."""
     account_services.user_roles_set(actor=actor, user=user, org=org, role_codes=["hr_province", "office_senior"])
-
-
-@pytest.fixture(scope="session")
-def live_server(request):
-    from django.contrib.staticfiles.handlers import StaticFilesHandler
-    from pytest_django.live_server_helper import LiveServer
-
-    addr = request.config.getvalue("liveserver") or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS") or "localhost"
-    server = LiveServer(addr, start=False)
-    server.thread.static_handler = StaticFilesHandler  # static files from the finders, as runserver does
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
