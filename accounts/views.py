@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from common.forms import apply_validation_error
 from orgs.kinds import OrgKind, creatable_kinds
 from orgs.models import Org
 
@@ -31,17 +32,9 @@ _ONCE_KEY = "one_time_password"
 
 
 def _apply_errors(form, exc: ValidationError) -> None:
-    """Show a service's refusal on the form; the form keeps everything that was typed."""
-    if hasattr(exc, "error_dict"):
-        for fieldname, errs in exc.error_dict.items():
-            target = fieldname if fieldname in form.fields else None
-            if fieldname == "operator_id_number" and "operator_id_number" not in form.fields:
-                target = "id_number" if "id_number" in form.fields else None
-            for e in errs:
-                form.add_error(target, e)
-    else:
-        for msg in exc.messages:
-            form.add_error(None, msg)
+    # The org-creation service names the operator's ID "operator_id_number"; the staff form calls it "id_number".
+    apply_validation_error(form, exc, aliases={} if "operator_id_number" in form.fields
+                           else {"operator_id_number": "id_number"})
 
 
 def _remember_password(request, *, user, password: str, next_url: str) -> None:

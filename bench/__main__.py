@@ -164,10 +164,10 @@ def _full_dossier():
 def main() -> None:
     _setup()
     from declarations.pdf import declaration_form_pdf
-    from declarations.views import _full_context
+    from declarations.views import dossier_context
 
     d, reviewer = _full_dossier()
-    ctx = _full_context(d, reviewer)
+    ctx = dossier_context(d, reviewer)
     t0 = time.perf_counter()
     pdf = declaration_form_pdf(ctx)
     cold = time.perf_counter() - t0

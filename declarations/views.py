@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
+from common.forms import apply_validation_error, error_text
 from orgs.models import Org
 from titles.models import BreakCondition
 from titles.views import choice_state
@@ -22,18 +23,8 @@ from .forms import AchievementFormMixin, ProfileForm, StartForm, section_form_cl
 from .models import Achievement, Attachment, Declaration, Profile, SocialInsurance
 
 
-def _errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errs in exc.error_dict.items():
-            for e in errs:
-                form.add_error(name if name in form.fields else None, e)
-    else:
-        for msg in exc.messages:
-            form.add_error(None, msg)
-
-
 def _refuse(request, exc, fallback: str):
-    messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    messages.error(request, error_text(exc))
     return redirect(fallback)
 
 
@@ -167,7 +158,7 @@ def start(request):
                     break_conditions=list(d["break_conditions"]), entrusted=d["entrusted"])
                 declaration = services.declaration_start(user=request.user, choice=choice, stashed_proof=stash)
             except ValidationError as exc:
-                _errors(form, exc)
+                apply_validation_error(form, exc)
             except PermissionDenied as exc:
                 form.add_error(None, str(exc))
             else:
@@ -282,7 +273,7 @@ def _single_view(request, owner: Owner, section: S.Section, ctx):
                 services.section_save(user=request.user, declaration=d, section=section, instance=instance, data=data,
                                       pending_ids=pending_ids)
             except ValidationError as exc:
-                _errors(form, exc)
+                apply_validation_error(form, exc)
             except PermissionDenied as exc:
                 form.add_error(None, str(exc))
             else:
@@ -370,7 +361,7 @@ def _row_edit(request, owner: Owner, key: str, row_pk=None):
                                               declaration=owner.declaration, profile=owner.profile,
                                               pending_ids=pending_ids)
                 except ValidationError as exc:
-                    _errors(form, exc)
+                    apply_validation_error(form, exc)
                 except PermissionDenied as exc:
                     form.add_error(None, str(exc))
                 else:
@@ -574,10 +565,10 @@ def abandon(request, pk):
 def full_view(request, pk):
     """Read-only full dossier, for the applicant and every reviewer who may see it (DCL-6)."""
     d = selectors.declaration_get_for_user(user=request.user, pk=pk)
-    return render(request, "declarations/full_view.html", _full_context(d, request.user))
+    return render(request, "declarations/full_view.html", dossier_context(d, request.user))
 
 
-def _full_context(d: Declaration, user) -> dict:
+def dossier_context(d: Declaration, user) -> dict:
     owner = Owner(declaration=d)
     by_place = selectors.attachments_by_place(d)
     blocks = []
@@ -623,7 +614,7 @@ def declaration_pdf(request, pk):
         raise Http404("资格审查通过后才能打印申报表。")
     from .pdf import declaration_form_pdf
 
-    data = declaration_form_pdf(_full_context(d, request.user))
+    data = declaration_form_pdf(dossier_context(d, request.user))
     resp = HttpResponse(data, content_type="application/pdf")
     resp["Content-Disposition"] = content_disposition_header(
         request.GET.get("inline") != "1", f"申报表-{d.applicant.name}-{d.year}.pdf")
@@ -641,7 +632,7 @@ def me(request):
         try:
             services.profile_save(user=request.user, data=form.cleaned_data)
         except ValidationError as exc:
-            _errors(form, exc)
+            apply_validation_error(form, exc)
         else:
             messages.success(request, "个人基本信息已保存。")
             return redirect("declarations:me")

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from common.forms import apply_validation_error
 from orgs.access import orgs_with_perm
 from orgs.models import Org
 
@@ -37,16 +38,6 @@ from .models import Activity, Committee, QualificationName, Series, Specialty
 _IMPORT_KEY = "catalogue_import_pending"
 
 
-def _errors_to_form(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errs in exc.error_dict.items():
-            for e in errs:
-                form.add_error(name if name in form.fields else None, e)
-    else:
-        for m in exc.messages:
-            form.add_error(None, m)
-
-
 def _catalogue_operator(request) -> None:
     if not services.can_manage_catalogue(request.user):
         raise Http404("您没有维护职称目录的权限。")
@@ -67,7 +58,7 @@ def catalogue(request):
             s = services.series_save(actor=request.user, code=form.cleaned_data["code"], name=form.cleaned_data["name"],
                                      sort=form.cleaned_data["sort"] or 0)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_validation_error(form, exc)
         else:
             messages.success(request, f"已新增系列“{s.name}”。")
             return redirect("titles:series", pk=s.pk)
@@ -98,7 +89,7 @@ def series_detail(request, pk: int):
                 messages.success(request, f"已新增资格名称“{q.name}”。")
                 return redirect("titles:series", pk=series.pk)
         except ValidationError as exc:
-            _errors_to_form(spec_form if request.POST.get("action") == "add_specialty" else qual_form, exc)
+            apply_validation_error(spec_form if request.POST.get("action") == "add_specialty" else qual_form, exc)
     quals = series.qualifications.prefetch_related("specialties").order_by("level", "name")
     return render(request, "titles/series_detail.html", {
         "series": series, "tree": selectors.specialty_tree(series), "quals": quals,
@@ -158,7 +149,7 @@ def specialty_edit(request, pk: int):
         try:
             services.specialty_rename(actor=request.user, specialty=node, **form.cleaned_data)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_validation_error(form, exc)
         else:
             messages.success(request, "专业已保存。")
             return redirect("titles:series", pk=node.series_id)
@@ -176,7 +167,7 @@ def qualification_edit(request, pk: int):
         try:
             services.qualification_save(actor=request.user, qualification=q, series=q.series, **form.cleaned_data)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_validation_error(form, exc)
         else:
             messages.success(request, "资格名称已保存。")
             return redirect("titles:series", pk=q.series_id)
@@ -270,7 +261,7 @@ def committee_create(request):
         try:
             c = _committee_form_save(request, form)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_validation_error(form, exc)
         else:
             messages.success(request, f"已新增评委会“{c.name}”。")
             return redirect("titles:committee", pk=c.pk)
@@ -288,7 +279,7 @@ def committee_edit(request, pk: int):
         try:
             _committee_form_save(request, form, committee=c)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_validation_error(form, exc)
         else:
             messages.success(request, "评委会信息已保存。")
             return redirect("titles:committee", pk=c.pk)
@@ -316,7 +307,7 @@ def committee_deregister(request, pk: int):
         try:
             services.committee_deregister(actor=request.user, committee=c, reason=form.cleaned_data["reason"])
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_validation_error(form, exc)
         else:
             messages.success(request, f"评委会“{c.name}”已注销。")
             return redirect("titles:committee", pk=c.pk)
@@ -390,7 +381,7 @@ def _activity_edit(request, committee: Committee, activity: Activity | None):
                 conditions=[f.cleaned_data for f in formsets[2] if f.cleaned_data],
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_validation_error(form, exc)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         else:
@@ -503,7 +494,7 @@ def choose(request):
                     mode=d["mode"], series=d["series"], level=d["level"], specialty=d["specialty"],
                     qualification=d["qualification"], committee=d.get("committee"))
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                apply_validation_error(form, exc)
             else:
                 request.session["declaration_choice"] = {
                     "mode": d["mode"], "series": d["series"].pk, "level": d["level"], "specialty": d["specialty"].pk,

@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.permissions import has_org_perm, orgs_with_perm
-from declarations.views import _full_context
+from common.forms import apply_validation_error, error_text
+from declarations.views import dossier_context
 
 from . import selectors, services
 from .forms import DeadlineForm, DecisionForm, DiagnoseForm, EdgeForm, FilterForm, IndustryForm
@@ -22,7 +23,7 @@ from .steps import PERMISSION_FOR, StepKind
 
 
 def _msg(exc) -> str:
-    return " ".join(getattr(exc, "messages", [str(exc)]))
+    return error_text(exc)
 
 
 def _reviewer(request):
@@ -127,12 +128,7 @@ def task(request, task_id: int):
             decision = services.decide(user=request.user, task_id=t.pk, data=data,
                                        attachments=request.FILES.getlist("attachments"))
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for k, errs in exc.error_dict.items():
-                    for e in errs:
-                        form.add_error(k if k in form.fields else None, e)
-            else:
-                form.add_error(None, _msg(exc))
+            apply_validation_error(form, exc)
         except PermissionDenied as exc:
             messages.error(request, _msg(exc))
             return redirect("workflow:inbox")
@@ -141,7 +137,7 @@ def task(request, task_id: int):
             if decision.action == Decision.Action.READ:
                 return redirect("workflow:task", task_id=t.pk)
             return redirect("workflow:inbox")
-    ctx = _full_context(p.declaration, request.user)
+    ctx = dossier_context(p.declaration, request.user)
     ctx.update(task=t, p=p, step=step, form=form, unit_step=unit_step,
                opinions=CommonOpinion.objects.filter(user=request.user),
                history=selectors.history_of(p.declaration), diagram=selectors.diagram(p.declaration),
