@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
@@ -33,7 +32,7 @@ from tests.browser.conftest import (  # noqa: F401 — fixtures re-exported for 
     page,
     system_roles,
 )
-from tests.factories import create_unit, make_user, province_root, regions
+from tests.factories import create_unit, make_user, module_world, province_root, regions
 from titles.catalogue import EvaluationMode, Level
 from titles.demo import committees_load
 from titles.models import Activity, Committee, QualificationName, Series, Specialty
@@ -131,22 +130,8 @@ def _module_world(django_db_setup, django_db_blocker):
     """The world is built once per test module inside an outer transaction that is rolled back afterwards; each
     test runs in a savepoint inside it (pytest-django's `db`), so tests still cannot see each other's changes.
     Tests change world rows through querysets (update), never through these shared instances."""
-    django_db_blocker.unblock()
-    outer = transaction.atomic()
-    outer.__enter__()
-    try:
-        w = build_world()
-    except BaseException:
-        transaction.set_rollback(True)
-        outer.__exit__(None, None, None)
-        django_db_blocker.restore()
-        raise
-    django_db_blocker.restore()
-    yield w
-    django_db_blocker.unblock()
-    transaction.set_rollback(True)
-    outer.__exit__(None, None, None)
-    django_db_blocker.restore()
+    with module_world(django_db_blocker, build_world) as w:
+        yield w
 
 
 @pytest.fixture

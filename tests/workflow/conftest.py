@@ -29,13 +29,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from django.db import transaction
 
 from accounts.models import User
 from accounts.services import user_roles_set
 from orgs.kinds import OrgKind
 from orgs.models import Org, Region
-from tests.factories import create_unit, province_root, regions
+from tests.factories import create_unit, module_world, province_root, regions
 from titles.demo import committees_load
 from titles.models import Committee, Series
 from workflow.models import IndustryDepartment
@@ -166,22 +165,8 @@ def build_world() -> World:
 def _module_world(django_db_setup, django_db_blocker):
     """Built once per module inside an outer transaction rolled back afterwards; each test runs in a savepoint
     inside it (pytest-django's `db`). Tests change world rows through querysets only."""
-    django_db_blocker.unblock()
-    outer = transaction.atomic()
-    outer.__enter__()
-    try:
-        w = build_world()
-    except BaseException:
-        transaction.set_rollback(True)
-        outer.__exit__(None, None, None)
-        django_db_blocker.restore()
-        raise
-    django_db_blocker.restore()
-    yield w
-    django_db_blocker.unblock()
-    transaction.set_rollback(True)
-    outer.__exit__(None, None, None)
-    django_db_blocker.restore()
+    with module_world(django_db_blocker, build_world) as w:
+        yield w
 
 
 @pytest.fixture
