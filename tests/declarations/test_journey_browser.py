@@ -88,6 +88,9 @@ def test_an_applicant_declares_from_registration_to_a_frozen_submission(page: Pa
     assert services.commitment_accepted(applicant)
 
     # --- DCL-1: the unit by name search, the cascade, the committee
+    page.add_init_script(
+        "window.__settled = 0; document.addEventListener('htmx:afterSettle', () => window.__settled++);"
+    )
     page.get_by_placeholder("输入单位名称关键字").fill("水文")
     page.get_by_role("button", name="查询").click()
     page.wait_for_load_state()
@@ -100,7 +103,10 @@ def test_an_applicant_declares_from_registration_to_a_frozen_submission(page: Pa
         ("#ch-qualification", "高级工程师"),
     ):
         expect(page.locator(select_id)).to_be_enabled()
+        # htmx wires swapped-in selects up when it settles; wait for that after each pick, as a person would.
+        settled = page.evaluate("window.__settled || 0")
         page.locator(select_id).select_option(label=label)
+        page.wait_for_function("n => (window.__settled || 0) > n", arg=settled)
         expect(page.locator(select_id).locator("option:checked")).to_have_text(label)
     committee = page.locator("#committee-list").get_by_label(world.engineering.name)
     expect(committee).to_be_checked()
