@@ -153,7 +153,9 @@ def _messages(exc: Exception) -> str:
 # --------------------------------------------------------------------------------------------- tests
 def test_runs_on_postgresql_with_the_select_for_update_lock():
     assert connection.vendor == "postgresql"
-    assert ReviewFlow.lock_impl is flow_lock.select_for_update_lock
+    # viewflow's SELECT … FOR UPDATE lock, waiting rather than NOWAIT (see workflow/flows.py)
+    assert isinstance(ReviewFlow.lock_impl, flow_lock.SelectForUpdateLock)
+    assert ReviewFlow.lock_impl.nowait is False
 
 
 def test_two_operators_approving_the_same_task_at_once_exactly_one_succeeds(chain, lock_waits):
