@@ -88,6 +88,7 @@ Kind = Literal["image", "pdf"]
 # --- messages ---------------------------------------------------------------------------------------------------
 
 MSG_EMPTY = "文件为空。"
+MSG_NAME_REFUSED = "文件名不可用：{reason}。请重命名文件后重新上传。"
 MSG_TOO_LARGE = "文件大小不能超过 {limit}。"
 MSG_PHOTO_TOO_LARGE = "照片大小不能超过 500KB。"
 MSG_TYPE = "只能上传 JPG/PNG 图片或 PDF 文件。"
@@ -273,6 +274,9 @@ def _check(
     unknown = set(allow) - {"image", "pdf"}
     if unknown or not allow:
         raise ValueError(f"allow must name 'image' and/or 'pdf', not {allow!r}")
+    refusal = getattr(f, "name_refusal", "")  # noted by common.middleware from the raw name the client sent
+    if refusal:
+        raise ValidationError(MSG_NAME_REFUSED.format(reason=refusal), code="file_name")
     declared = getattr(f, "size", None)  # computed by Django from the bytes received, not sent by the client
     if isinstance(declared, int) and declared > max_bytes:
         raise _too_large(max_bytes, too_large_message, too_large_code)
