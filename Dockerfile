@@ -13,6 +13,7 @@ RUN apt-get update \
         libpangoft2-1.0-0 \
         libharfbuzz-subset0 \
         fonts-noto-cjk \
+        fonts-hanazono \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

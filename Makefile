@@ -22,12 +22,15 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/activate
 
 venv: $(VENV)/.installed
 
-# System libraries: WeasyPrint's Pango, a Chinese font, and Debian's chromium for the browser tests.
+# System libraries: WeasyPrint's Pango and HarfBuzz subsetter (fast font subsetting), a Chinese font, the
+# HanaMin fonts (rare characters of CJK Ext A/B on certificates), and Debian's chromium for the browser tests.
 # Installed with apt-get when missing and we may (root); otherwise the browser tests skip with the reason printed.
 system-deps:
 	@need=""; \
 	[ -e /usr/lib/x86_64-linux-gnu/libpango-1.0.so.0 ] || [ -e /usr/lib/aarch64-linux-gnu/libpango-1.0.so.0 ] || need="$$need libpango-1.0-0 libpangoft2-1.0-0"; \
 	fc-list 2>/dev/null | grep -qi -e wqy -e "noto sans cjk" -e "noto serif cjk" || need="$$need fonts-wqy-microhei"; \
+	fc-list 2>/dev/null | grep -qi hanamin || need="$$need fonts-hanazono"; \
+	ls /usr/lib/*/libharfbuzz-subset.so.0 >/dev/null 2>&1 || need="$$need libharfbuzz-subset0"; \
 	if [ -n "$$need" ]; then \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
 	    echo "installing system packages:$$need"; \
