@@ -118,3 +118,41 @@ class RoleAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.role} @ {self.org}"
+
+
+class BlacklistEntry(models.Model):
+    """黑名单 (CRT-7, 003 §1.21): a person (by resident ID) who may not start or submit a declaration while the
+    entry is in force. Lifted with a reason, never deleted (the history stays)."""
+
+    id_number = models.CharField("身份证号", max_length=18, db_index=True, validators=[validate_id_number])
+    name = models.CharField("姓名", max_length=50)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="账号", null=True, blank=True,
+                             on_delete=models.SET_NULL, related_name="+")
+    reason = models.CharField("列入原因", max_length=500)
+    document = models.CharField("处理文号", max_length=100, blank=True)
+    until = models.DateField("限制截止日期", null=True, blank=True, help_text="留空表示直至解除。")
+    org = models.ForeignKey(Org, verbose_name="登记单位", on_delete=models.PROTECT, related_name="+")
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT,
+                                 related_name="+")
+    added_at = models.DateTimeField("列入时间", auto_now_add=True)
+    updated_at = models.DateTimeField("修改时间", auto_now=True)
+    lifted_at = models.DateTimeField("解除时间", null=True, blank=True)
+    lifted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="解除人", null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")
+    lift_reason = models.CharField("解除原因", max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = "黑名单"
+        verbose_name_plural = "黑名单"
+        ordering = ["-added_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["id_number"], condition=models.Q(lifted_at__isnull=True),
+                                    name="one_active_blacklist_entry_per_person"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.id_number}）"
+
+    @property
+    def in_force(self) -> bool:
+        return self.lifted_at is None and (self.until is None or self.until >= timezone.localdate())

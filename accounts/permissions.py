@@ -105,3 +105,40 @@ def can_view_declaration(user, declaration) -> bool:
     if committee is not None:
         return has_org_perm(user, R.P_COMMITTEE, committee.office) or has_org_perm(user, R.P_REVIEW, committee.final_org)
     return False
+
+
+# --------------------------------------------------------------------------------------------- certificates
+def certificate_orgs(user) -> QuerySet[Org]:
+    """Orgs where the user holds 证书管理 (HR departments' operators)."""
+    return orgs_with_perm(user, R.P_CERTIFICATES)
+
+
+def certificate_scope_q(user, field: str = "path") -> Q | None:
+    """Q over orgs (by `field`, a path lookup) in the subtrees of the user's 证书管理 orgs; None when none."""
+    paths = list(certificate_orgs(user).values_list("path", flat=True))
+    if not paths:
+        return None
+    return reduce(or_, (Q(**{f"{field}__startswith": p}) for p in paths))
+
+
+def can_manage_certificates_of(user, org: Org | None) -> bool:
+    """Manage the certificates an org issued (revoke, retry, report, import): 证书管理 in that org or above it."""
+    if org is None or not is_live_user(user):
+        return False
+    paths = [org.path[: i * Org.steplen] for i in range(1, org.depth + 1)]
+    return certificate_orgs(user).filter(path__in=paths).exists()
+
+
+def can_issue_in(user, org: Org | None) -> bool:
+    """Issue certificates as this org (it is the final org of the route): 证书管理 in that very org."""
+    return has_org_perm(user, R.P_CERTIFICATES, org)
+
+
+def can_view_certificate(user, certificate) -> bool:
+    """The holder, and the certificate managers of the issuing org's chain. Duck-typed (holder_id, issuing_unit)."""
+    if not is_live_user(user):
+        return False
+    if certificate.holder_id == user.pk or (certificate.holder_id is None
+                                            and certificate.holder_id_number == user.id_number):
+        return True
+    return can_manage_certificates_of(user, certificate.issuing_unit.org)

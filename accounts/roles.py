@@ -19,6 +19,7 @@ P_COMMITTEE = "run_committee"
 P_PATHS = "configure_paths"
 P_CATALOGUE = "manage_catalogue"
 P_DECLARE = "declare"
+P_CERTIFICATES = "manage_certificates"
 
 ORG_PERMISSION_LABELS = {
     P_MANAGE_SUBUNITS: "管理下级单位",
@@ -28,6 +29,7 @@ ORG_PERMISSION_LABELS = {
     P_PATHS: "配置审核路径",
     P_CATALOGUE: "维护职称目录",
     P_DECLARE: "申报职称",
+    P_CERTIFICATES: "证书管理",
 }
 
 
@@ -42,7 +44,7 @@ class RoleDef:
 
 _OPERATOR = (P_MANAGE_SUBUNITS, P_REVIEW)  # department units: they create subordinate units
 _UNIT = (P_REVIEW,)  # units that create nothing (orgs.kinds.CREATION_RULES): review only
-_HR = (P_MANAGE_SUBUNITS, P_REVIEW, P_PATHS)
+_HR = (P_MANAGE_SUBUNITS, P_REVIEW, P_PATHS, P_CERTIFICATES)
 
 SYSTEM_ROLES: tuple[RoleDef, ...] = (
     RoleDef(1, "hr_province", "省人社厅经办人员(职称)", "special", (*_HR, P_CATALOGUE)),

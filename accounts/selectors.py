@@ -46,7 +46,15 @@ def menu_for(user: User) -> list[MenuItem]:
         items.append(MenuItem("评委会", reverse("titles:committees"), "committee"))
     if offices:
         items.append(MenuItem("评审活动", reverse("titles:activities"), "calendar"))
+    if perms.orgs_with_perm(user, R.P_CERTIFICATES).exists():
+        items.append(MenuItem("证书发放", reverse("certificates:issue"), "cert"))
+        items.append(MenuItem("证书查询", reverse("certificates:list"), "cert"))
+        items.append(MenuItem("证书导入", reverse("certificates:import"), "upload"))
+        items.append(MenuItem("证书报送人社部", reverse("certificates:report"), "send"))
+        items.append(MenuItem("发证单位编码", reverse("certificates:units"), "code"))
+        items.append(MenuItem("黑名单管理", reverse("certificates:blacklist"), "block"))
     items.append(MenuItem("我的申报", reverse("declarations:mine"), "file"))
+    items.append(MenuItem("我的证书", reverse("certificates:mine"), "cert"))
     items.append(MenuItem("个人信息中心", reverse("declarations:me"), "user"))
     items.append(MenuItem("评委会查询", reverse("titles:choose"), "search"))
     items.append(MenuItem("修改密码", reverse("password_change"), "key"))

@@ -326,3 +326,133 @@ def applicant_register(*, id_number: str, name: str, mobile: str, password: str)
     user.full_clean()
     user.save()
     return user
+
+
+# ---------------------------------------------------------------------------------------------
+# blacklist (CRT-7, 003 §1.21)
+# ---------------------------------------------------------------------------------------------
+MSG_BLACKLIST_NO_RIGHT = "您没有黑名单管理权限（需持有证书管理权限）。"
+MSG_BLACKLIST_NOT_YOURS = "只有登记单位或其上级单位的证书管理人员可以修改或解除该记录。"
+MSG_BLACKLIST_NAME = "请填写姓名（不超过50个字符）。"
+MSG_BLACKLIST_REASON = "请填写列入黑名单的原因。"
+MSG_BLACKLIST_LIFT_REASON = "请填写解除原因。"
+MSG_BLACKLIST_TOO_LONG = "{field}不能超过{n}个字符。"
+MSG_BLACKLIST_UNTIL_PAST = "限制截止日期不能早于今天。"
+MSG_BLACKLIST_EXISTS = "{name}（{id}）已在黑名单中（{org}于{date}登记），请修改原记录，不要重复列入。"
+MSG_BLACKLIST_LIFTED = "该记录已解除，不能再修改或解除。"
+MSG_BLACKLIST_EXPIRED_LIFT = "限制截止日期已过，新增黑名单记录时自动解除。"
+# Shown to the applicant by declarations.services.eligibility_check (DCL-7).
+MSG_BLACKLIST_DECLARE = "您已被列入职称申报黑名单（原因：{reason}），不能申报。"
+
+
+def _blacklist_require(ok: bool, message: str = MSG_BLACKLIST_NO_RIGHT) -> None:
+    if not ok:
+        raise PermissionDenied(message)
+
+
+def _blacklist_text(value, *, field: str, label: str, max_length: int, required_message: str | None = None) -> str:
+    value = (value or "").strip()
+    if required_message and not value:
+        raise ValidationError({field: required_message})
+    if len(value) > max_length:
+        raise ValidationError({field: MSG_BLACKLIST_TOO_LONG.format(field=label, n=max_length)})
+    return value
+
+
+def _blacklist_until(until):
+    from django.utils import timezone
+
+    if until is not None and until < timezone.localdate():
+        raise ValidationError({"until": MSG_BLACKLIST_UNTIL_PAST})
+    return until
+
+
+def blacklist_entry_in_force(id_number: str):
+    """The entry that keeps this person from declaring today (not lifted, limit date not passed), or None."""
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from .models import BlacklistEntry
+
+    idn = normalize_id_number(id_number)
+    if not idn:
+        return None
+    return (BlacklistEntry.objects.filter(id_number=idn, lifted_at__isnull=True)
+            .filter(Q(until__isnull=True) | Q(until__gte=timezone.localdate())).order_by("-added_at").first())
+
+
+@transaction.atomic
+def blacklist_add(*, user: User, org: Org, id_number: str, name: str, reason: str, document: str = "",
+                  until=None):
+    """列入黑名单: a certificate manager registers a person (by resident ID) in the name of `org`. One entry in
+    force per person; an earlier entry whose limit date has passed is lifted automatically. The person's account,
+    if any, is linked."""
+    from django.db import IntegrityError
+    from django.utils import timezone
+
+    from common.checksums import validate_id_number
+
+    from .models import BlacklistEntry
+
+    _blacklist_require(perms.can_manage_certificates_of(user, org))
+    try:
+        idn = validate_id_number(id_number)
+    except ValidationError as exc:
+        raise ValidationError({"id_number": exc.messages}) from exc
+    name = _blacklist_text(name, field="name", label="姓名", max_length=50, required_message=MSG_BLACKLIST_NAME)
+    reason = _blacklist_text(reason, field="reason", label="列入原因", max_length=500,
+                             required_message=MSG_BLACKLIST_REASON)
+    document = _blacklist_text(document, field="document", label="处理文号", max_length=100)
+    until = _blacklist_until(until)
+    for old in BlacklistEntry.objects.select_for_update().filter(id_number=idn, lifted_at__isnull=True):
+        if old.in_force:
+            raise ValidationError({"id_number": MSG_BLACKLIST_EXISTS.format(
+                name=old.name, id=old.id_number, org=old.org.name, date=timezone.localdate(old.added_at))})
+        old.lifted_at, old.lifted_by, old.lift_reason = timezone.now(), user, MSG_BLACKLIST_EXPIRED_LIFT
+        old.save(update_fields=["lifted_at", "lifted_by", "lift_reason", "updated_at"])
+    entry = BlacklistEntry(id_number=idn, name=name, user=User.objects.filter(id_number=idn).first(), reason=reason,
+                           document=document, until=until, org=org, added_by=user)
+    entry.full_clean(exclude=["user", "org", "added_by"], validate_constraints=False)
+    try:
+        with transaction.atomic():
+            entry.save()
+    except IntegrityError as exc:  # registered by someone else at the same moment
+        raise ValidationError({"id_number": MSG_BLACKLIST_EXISTS.format(
+            name=name, id=idn, org="其他单位", date=timezone.localdate())}) from exc
+    return entry
+
+
+def _blacklist_locked_for_change(*, user: User, entry):
+    from .models import BlacklistEntry
+
+    _blacklist_require(perms.certificate_orgs(user).exists())
+    entry = BlacklistEntry.objects.select_for_update().select_related("org").get(pk=entry.pk)
+    _blacklist_require(perms.can_manage_certificates_of(user, entry.org), MSG_BLACKLIST_NOT_YOURS)
+    if entry.lifted_at is not None:
+        raise ValidationError(MSG_BLACKLIST_LIFTED)
+    return entry
+
+
+@transaction.atomic
+def blacklist_update(*, user: User, entry, reason: str, document: str, until):
+    """修改黑名单信息 (reason, document, limit date); by managers of the registering org or an org above it."""
+    entry = _blacklist_locked_for_change(user=user, entry=entry)
+    entry.reason = _blacklist_text(reason, field="reason", label="列入原因", max_length=500,
+                                   required_message=MSG_BLACKLIST_REASON)
+    entry.document = _blacklist_text(document, field="document", label="处理文号", max_length=100)
+    entry.until = _blacklist_until(until)
+    entry.save(update_fields=["reason", "document", "until", "updated_at"])
+    return entry
+
+
+@transaction.atomic
+def blacklist_lift(*, user: User, entry, reason: str):
+    """解除黑名单 with a reason; the entry stays as history."""
+    from django.utils import timezone
+
+    entry = _blacklist_locked_for_change(user=user, entry=entry)
+    reason = _blacklist_text(reason, field="reason", label="解除原因", max_length=500,
+                             required_message=MSG_BLACKLIST_LIFT_REASON)
+    entry.lifted_at, entry.lifted_by, entry.lift_reason = timezone.now(), user, reason
+    entry.save(update_fields=["lifted_at", "lifted_by", "lift_reason", "updated_at"])
+    return entry

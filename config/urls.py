@@ -10,5 +10,7 @@ urlpatterns = [
     path("titles/", include("titles.urls")),
     path("declarations/", include("declarations.urls")),
     path("review/", include("workflow.urls")),
+    path("certificates/", include("certificates.urls")),
+    path("", include("certificates.urls_public")),
     path("", include("accounts.urls")),
 ]

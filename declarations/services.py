@@ -72,7 +72,13 @@ def commitment_accept(*, user, ip_address: str | None = None) -> CommitmentAccep
 
 # --------------------------------------------------------------------------------------------- eligibility
 def eligibility_check(*, user, year: int, level: str, exclude_pk: int | None = None) -> None:
-    """DCL-7, the one place: one open declaration per person, year and level; none after 作废/不通过 that year."""
+    """DCL-7, the one place: one open declaration per person, year and level; none after 作废/不通过 that year;
+    none while the person's resident ID is on the blacklist (CRT-7)."""
+    from accounts.services import MSG_BLACKLIST_DECLARE, blacklist_entry_in_force
+
+    entry = blacklist_entry_in_force(user.id_number or "")
+    if entry is not None:
+        raise ValidationError(MSG_BLACKLIST_DECLARE.format(reason=entry.reason), code="blacklisted")
     qs = Declaration.objects.filter(applicant=user, year=year)
     if exclude_pk:
         qs = qs.exclude(pk=exclude_pk)

@@ -102,6 +102,7 @@ class Org(MP_Node):
             ("configure_paths", "配置审核路径"),
             ("manage_catalogue", "维护职称目录"),
             ("declare", "申报职称"),
+            ("manage_certificates", "证书管理"),
         ]
 
     def __str__(self) -> str:

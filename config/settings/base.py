@@ -199,6 +199,17 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "retry_on_timeout": False,
 }
 
+# Certificates (issue 6): the PDF jobs' outbox sweeper runs every minute under celery beat.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")  # printed into certificate QR codes
+CERT_PDF_BATCH = env.int("CERT_PDF_BATCH", default=50)  # certificates rendered per task (one WeasyPrint document)
+CERT_PDF_REQUEUE_SECONDS = env.int("CERT_PDF_REQUEUE_SECONDS", default=120)  # pending longer than this: re-enqueue
+CERT_PDF_STALE_SECONDS = env.int("CERT_PDF_STALE_SECONDS", default=600)  # running longer than this: worker lost
+CERT_PDF_MAX_ATTEMPTS = env.int("CERT_PDF_MAX_ATTEMPTS", default=3)
+CELERY_BEAT_SCHEDULE = {
+    "certificates-sweep": {"task": "certificates.tasks.certificates_sweep", "schedule": 60.0},
+    "certificates-imports-sweep": {"task": "certificates.imports.imports_sweep", "schedule": 60.0},
+}
+
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
@@ -213,3 +224,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
+
+# Certificate signing (certificates/signing.py): <code>.key.pem/<code>.cert.pem per issuing unit, default.*, ca.cert.pem.
+CERT_SIGNING_DIR = Path(env("CERT_SIGNING_DIR", default=str(BASE_DIR / ".signing")))

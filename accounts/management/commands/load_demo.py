@@ -210,11 +210,13 @@ class Command(BaseCommand):
             self.created.append("职称目录、评委会和评审活动")
         # The demo dossiers and review chain belong to apps to the right of accounts: imported here, at the one
         # place that orchestrates every app's demo data, not at module level.
+        from certificates.demo import demo_certificates_load
         from declarations.demo import demo_declarations_load
         from workflow.demo import demo_reviews_load
 
         demo_declarations_load(applicants=applicants, created=self.created)
         demo_reviews_load(orgs=orgs, operators=operators, applicants=applicants, created=self.created)
+        demo_certificates_load(orgs=orgs, operators=operators, applicants=applicants, created=self.created)
         admin = self._superuser()
         if self.created:
             self.stderr.write(f"新建：{len(self.created)} 项。")
