@@ -46,8 +46,8 @@ def _files_for(issuing_code: str) -> tuple[Path, Path]:
     key, cert = d / "default.key.pem", d / "default.cert.pem"
     if not (key.exists() and cert.exists()):
         raise ImproperlyConfigured(
-            f"no certificate-signing key in {d}: run `python manage.py signing_setup` (or install the issuing "
-            "units' keys there)"
+            f"未找到证书签名密钥（{d}）：请安装发证单位的签名密钥和证书，"
+            "或运行 python manage.py signing_setup 生成演示密钥。"
         )
     return key, cert
 

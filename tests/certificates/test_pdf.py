@@ -310,7 +310,9 @@ def test_signature_validates_and_any_change_breaks_it(unit, signing_dir):
     data = render_certificate(make_cert(unit), base_url=BASE)
     signed = sign_pdf(data, issuing_code=unit.code)
     result = verify_pdf(signed)
-    assert result == {"valid": True, "intact": True, "signer": "职称电子证书签名（默认）"}
+    # Signed by the unit's own key where one was made (load_demo makes one for 5100), else the default key.
+    assert result["valid"] is True and result["intact"] is True
+    assert result["signer"]  # which key signs: test_issuing_unit_keys_and_a_foreign_ca
 
     # The signature dictionary names the issuing org (looked up by its code), reason and field.
     reader = PdfReader(io.BytesIO(signed))
