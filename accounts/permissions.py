@@ -78,8 +78,7 @@ def can_review_in_chain_of(user, org: Org) -> bool:
     """The user reviews declarations in this org or in one of its ancestors (the unit's reporting chain)."""
     if not is_live_user(user):
         return False
-    paths = [org.path[: i * Org.steplen] for i in range(1, org.depth + 1)]
-    return orgs_with_perm(user, R.P_REVIEW).filter(path__in=paths).exists()
+    return orgs_with_perm(user, R.P_REVIEW).filter(path__in=[*org.ancestor_paths(), org.path]).exists()
 
 
 def can_view_declaration(user, declaration) -> bool:
@@ -125,8 +124,7 @@ def can_manage_certificates_of(user, org: Org | None) -> bool:
     """Manage the certificates an org issued (revoke, retry, report, import): 证书管理 in that org or above it."""
     if org is None or not is_live_user(user):
         return False
-    paths = [org.path[: i * Org.steplen] for i in range(1, org.depth + 1)]
-    return certificate_orgs(user).filter(path__in=paths).exists()
+    return certificate_orgs(user).filter(path__in=[*org.ancestor_paths(), org.path]).exists()
 
 
 def can_issue_in(user, org: Org | None) -> bool:

@@ -20,8 +20,7 @@ import zipfile
 from collections import defaultdict
 
 from celery import shared_task
-from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
@@ -40,7 +39,7 @@ from titles.excel import LEVEL_BY_LABEL, _too_long
 from titles.models import QualificationName, Series, Specialty
 
 from .models import Certificate, ImportJob, IssuingUnit
-from .services import MSG_NO_ISSUING_UNIT, MSG_NO_RIGHT, numbers_take, pdf_jobs_enqueue_on_commit
+from .services import issuing_unit_for, numbers_take, pdf_jobs_enqueue_on_commit, require_right, task_send
 
 log = logging.getLogger(__name__)
 S = ImportJob.State
@@ -113,18 +112,6 @@ _DATE_RE = re.compile(
     r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
 )
 _DATE_COMPACT_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-
-
-def _require(ok: bool, message: str = MSG_NO_RIGHT) -> None:
-    if not ok:
-        raise PermissionDenied(message)
-
-
-def _issuing_unit_of(org: Org) -> IssuingUnit:
-    unit = IssuingUnit.objects.filter(org=org, is_active=True).first()
-    if unit is None:
-        raise ValidationError(MSG_NO_ISSUING_UNIT)
-    return unit
 
 
 # --------------------------------------------------------------------------------------------- template
@@ -300,21 +287,11 @@ def check_xlsx(data: bytes) -> None:
         raise ValidationError({"file": MSG_FILE_UNZIPPED})
 
 
-def _enqueue(task, job_id: int) -> None:
-    """Send a job to Celery; a broker that is down is logged (the sweeper re-sends stale jobs)."""
-    try:
-        task.apply_async(args=[job_id], retry=False)
-    except Exception:  # noqa: BLE001
-        if settings.CELERY_TASK_ALWAYS_EAGER:
-            raise
-        log.warning("could not enqueue import job %s; the sweeper will retry", job_id, exc_info=True)
-
-
 @transaction.atomic
 def import_start(*, user, org: Org, upload) -> ImportJob:
     """批量导入, step 1: check and store the file, write the job, validate it in the background."""
-    _require(P.can_manage_certificates_of(user, org))
-    _issuing_unit_of(org)
+    require_right(P.can_manage_certificates_of(user, org))
+    issuing_unit_for(org)
     data = _read_upload(upload)
     check_xlsx(data)
     job = ImportJob(
@@ -326,7 +303,7 @@ def import_start(*, user, org: Org, upload) -> ImportJob:
     job.file.save(f"{uuid.uuid4().hex}.xlsx", ContentFile(data), save=False)
     job.save()
     pk = job.pk
-    transaction.on_commit(lambda: _enqueue(import_validate, pk))
+    transaction.on_commit(lambda: task_send(import_validate, pk))
     return job
 
 
@@ -335,17 +312,17 @@ def import_confirm(*, user, job: ImportJob) -> ImportJob:
     """批量导入, step 2 (【提交】): commit the valid rows in the background. A job whose commit was interrupted
     may be confirmed again; it resumes after the rows already committed."""
     job = ImportJob.objects.select_for_update().defer("row_errors", "valid_rows").select_related("org").get(pk=job.pk)
-    _require(P.can_manage_certificates_of(user, job.org))
+    require_right(P.can_manage_certificates_of(user, job.org))
     if job.state in (S.COMMITTING, S.DONE):
         raise ValidationError(MSG_ALREADY_COMMITTED)
     resumable = job.state == S.FAILED and job.passed > job.committed  # a commit that broke off (validation
     # failures leave passed = 0)
     if not ((job.state == S.VALIDATED and job.passed > 0) or resumable):
         raise ValidationError(MSG_CONFIRM_STATE)
-    _issuing_unit_of(job.org)
+    issuing_unit_for(job.org)
     ImportJob.objects.filter(pk=job.pk).update(state=S.COMMITTING, claim=None, error="", updated_at=timezone.now())
     pk = job.pk
-    transaction.on_commit(lambda: _enqueue(import_commit, pk))
+    transaction.on_commit(lambda: task_send(import_commit, pk))
     job.state = S.COMMITTING
     return job
 
@@ -671,7 +648,7 @@ def import_commit(job_id: int) -> int:
     job = ImportJob.objects.select_related("org", "created_by").get(pk=job_id)
     created = skipped = 0
     try:
-        unit = _issuing_unit_of(job.org)
+        unit = issuing_unit_for(job.org)
         rows = job.valid_rows
         # Numbers given in the file are never handed out from the pool, whichever chunk they are in.
         given = {r["number"] for r in rows if r["number"]}
@@ -777,6 +754,6 @@ def imports_sweep() -> int:
     for pk, state in ImportJob.objects.filter(state__in=[S.VALIDATING, S.COMMITTING], updated_at__lt=stale).values_list(
         "pk", "state"
     ):
-        _enqueue(import_validate if state == S.VALIDATING else import_commit, pk)
+        task_send(import_validate if state == S.VALIDATING else import_commit, pk)
         sent += 1
     return sent

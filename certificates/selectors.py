@@ -34,17 +34,6 @@ def issuable_declarations(*, org: Org) -> QuerySet[Declaration]:
     )
 
 
-def final_org_of(declaration: Declaration) -> tuple[int | None, object]:
-    d = (
-        Decision.objects.filter(
-            declaration=declaration, action=Decision.Action.APPROVE, process__state=ReviewProcess.State.APPROVED
-        )
-        .order_by("-created_at", "-pk")
-        .first()
-    )
-    return (d.org_id, d.created_at) if d else (None, None)
-
-
 def certificates_managed_by(user) -> QuerySet[Certificate]:
     """Certificates issued by orgs in the subtrees where the user holds 证书管理."""
     q = P.certificate_scope_q(user, "issuing_unit__org__path")

@@ -17,7 +17,7 @@ from declarations.models import Attachment, Declaration
 from orgs.models import Org
 
 from .models import Certificate, IssueBatch, IssuingUnit, MinistryReport, NumberRange
-from .selectors import final_org_of, issuable_declarations
+from .selectors import issuable_declarations
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ MSG_ALREADY_REVOKED = "该证书已撤销。"
 MSG_NUMBERS_EXHAUSTED = "证书编号已用完（序号最大999999）。"
 
 
-def _require(ok: bool, message: str = MSG_NO_RIGHT) -> None:
+def require_right(ok: bool, message: str = MSG_NO_RIGHT) -> None:
     if not ok:
         raise PermissionDenied(message)
 
@@ -47,7 +47,7 @@ def _require(ok: bool, message: str = MSG_NO_RIGHT) -> None:
 @transaction.atomic
 def issuing_unit_create(*, user, org: Org, code: str) -> IssuingUnit:
     """发证单位编码 (003 §1.9): configured by a certificate manager of the org or an org above it."""
-    _require(P.can_manage_certificates_of(user, org))
+    require_right(P.can_manage_certificates_of(user, org))
     code = (code or "").strip()
     if IssuingUnit.objects.filter(code=code).exists():
         raise ValidationError({"code": MSG_CODE_TAKEN.format(code=code)})
@@ -61,7 +61,7 @@ def issuing_unit_create(*, user, org: Org, code: str) -> IssuingUnit:
 
 @transaction.atomic
 def issuing_unit_cancel(*, user, unit: IssuingUnit, reason: str) -> IssuingUnit:
-    _require(P.can_manage_certificates_of(user, unit.org))
+    require_right(P.can_manage_certificates_of(user, unit.org))
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": MSG_CANCEL_REASON})
@@ -74,7 +74,7 @@ def issuing_unit_cancel(*, user, unit: IssuingUnit, reason: str) -> IssuingUnit:
 @transaction.atomic
 def number_range_create(*, user, issuing_unit: IssuingUnit, year: int, start: int, end: int) -> NumberRange:
     """批量生成证号 (003 §1.16): a range of sequence numbers; ranges of one unit and year never overlap."""
-    _require(P.can_manage_certificates_of(user, issuing_unit.org))
+    require_right(P.can_manage_certificates_of(user, issuing_unit.org))
     rng = NumberRange(issuing_unit=issuing_unit, year=year, start=start, end=end, next_seq=start)
     rng.full_clean()
     for other in NumberRange.objects.select_for_update().filter(issuing_unit=issuing_unit, year=year):
@@ -128,12 +128,20 @@ def numbers_take(*, issuing_unit: IssuingUnit, year: int, count: int) -> list[st
 
 
 # --------------------------------------------------------------------------------------------- issuing
-def _photo_key(declaration: Declaration) -> str:
-    a = Attachment.objects.filter(declaration=declaration, field="photo", pending=False).order_by("-pk").first()
-    return a.file.name if a else ""
+def _photo_keys(ids: list[int]) -> dict[int, str]:
+    """Each declaration's photo (the newest kept upload), in one query."""
+    keys: dict[int, str] = {}
+    for decl_id, name in (
+        Attachment.objects.filter(declaration_id__in=ids, field="photo", pending=False)
+        .order_by("pk")
+        .values_list("declaration_id", "file")
+    ):
+        keys[decl_id] = name  # ordered by pk: the newest wins
+    return keys
 
 
-def _issuing_unit_for(org: Org) -> IssuingUnit:
+def issuing_unit_for(org: Org) -> IssuingUnit:
+    """The org's active issuing-unit code, or a refusal saying to configure one."""
     unit = IssuingUnit.objects.filter(org=org, is_active=True).first()
     if unit is None:
         raise ValidationError(MSG_NO_ISSUING_UNIT)
@@ -144,11 +152,11 @@ def _issuing_unit_for(org: Org) -> IssuingUnit:
 def certificates_issue(*, user, org: Org, declaration_ids: Iterable[int], document_number: str = "") -> IssueBatch:
     """发放证书 (003 §1.17): one certificate per selected approved declaration that this org finally approved.
     All or nothing: one refused declaration refuses the batch. The PDFs are made after commit by Celery."""
-    _require(P.can_issue_in(user, org))
+    require_right(P.can_issue_in(user, org))
     ids = sorted({int(i) for i in declaration_ids})
     if not ids:
         raise ValidationError(MSG_NOTHING_SELECTED)
-    unit = _issuing_unit_for(org)
+    unit = issuing_unit_for(org)
     # Lock the declarations: two operators pressing 发放 at once must not both issue (the one-to-one
     # constraint on Certificate.declaration is the final guard).
     decls = list(
@@ -160,7 +168,8 @@ def certificates_issue(*, user, org: Org, declaration_ids: Iterable[int], docume
     if len(decls) != len(ids):
         raise ValidationError(MSG_NOT_APPROVED.format(name="所选记录"))
     issued = {c.declaration_id: c.number for c in Certificate.objects.filter(declaration_id__in=ids)}
-    allowed = set(issuable_declarations(org=org).filter(pk__in=ids).values_list("pk", flat=True))
+    # pk → time of the approval that ended the review here (only declarations this org finally approved).
+    allowed = dict(issuable_declarations(org=org).filter(pk__in=ids).values_list("pk", "approved_at"))
     for d in decls:
         name = d.applicant.name
         if d.pk in issued:
@@ -173,9 +182,10 @@ def certificates_issue(*, user, org: Org, declaration_ids: Iterable[int], docume
     numbers = numbers_take(issuing_unit=unit, year=today.year, count=len(decls))
     batch = IssueBatch.objects.create(org=org, created_by=user)
     now = timezone.now()
+    photos = _photo_keys(ids)
     certs = []
     for d, number in zip(decls, numbers, strict=True):
-        _org, approved_at = final_org_of(d)
+        approved_at = allowed[d.pk]
         basic = getattr(d, "basic", None)
         certs.append(
             Certificate(
@@ -196,7 +206,7 @@ def certificates_issue(*, user, org: Org, declaration_ids: Iterable[int], docume
                 document_number=document_number.strip(),
                 issuing_unit=unit,
                 issuing_org_name=org.name,
-                photo=_photo_key(d),
+                photo=photos.get(d.pk, ""),
                 source=Certificate.Source.REVIEW,
                 batch=batch,
                 issued_by=user,
@@ -213,24 +223,27 @@ def certificates_issue(*, user, org: Org, declaration_ids: Iterable[int], docume
 
 
 # --------------------------------------------------------------------------------------------- PDF outbox
+def task_send(task, *args) -> bool:
+    """Send a Celery task for an outbox row (a PDF job, an import job). A broker that is down is logged, not
+    raised: the row stays as it is and the beat sweeper sends it again later. Eagerly (no Redis) errors raise."""
+    try:
+        task.apply_async(args=list(args), retry=False)
+        return True
+    except Exception:  # noqa: BLE001 — broker down: the outbox row waits for the sweeper
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            raise
+        log.warning("could not enqueue %s%r; the sweeper will retry", task.name, args, exc_info=True)
+        return False
+
+
 def pdf_jobs_enqueue(ids: Iterable[int]) -> int:
-    """Send the PDF jobs to Celery in chunks (one WeasyPrint document per chunk). A broker that is down is
-    logged, not raised: the rows stay pending and the sweeper sends them again later."""
+    """Send the PDF jobs to Celery in chunks (one WeasyPrint document per chunk); returns how many were sent."""
     from .tasks import certificates_render
 
     ids = list(ids)
     size = max(1, settings.CERT_PDF_BATCH)
-    sent = 0
-    for i in range(0, len(ids), size):
-        chunk = ids[i : i + size]
-        try:
-            certificates_render.apply_async(args=[chunk], retry=False)
-            sent += len(chunk)
-        except Exception:  # noqa: BLE001 — broker down: the outbox row stays pending for the sweeper
-            if settings.CELERY_TASK_ALWAYS_EAGER:
-                raise
-            log.warning("could not enqueue %d certificate PDF jobs; the sweeper will retry", len(chunk), exc_info=True)
-    return sent
+    chunks = [ids[i : i + size] for i in range(0, len(ids), size)]
+    return sum(len(chunk) for chunk in chunks if task_send(certificates_render, chunk))
 
 
 def pdf_jobs_enqueue_on_commit(ids: Iterable[int]) -> None:
@@ -241,10 +254,10 @@ def pdf_jobs_enqueue_on_commit(ids: Iterable[int]) -> None:
 @transaction.atomic
 def certificates_pdf_retry(*, user, certificates: Iterable[Certificate]) -> int:
     """Retry failed PDF jobs (the batch page's 重试)."""
-    ids = []
-    for c in certificates:
-        _require(P.can_manage_certificates_of(user, c.issuing_unit.org))
-        ids.append(c.pk)
+    certificates = list(certificates)
+    for org in {c.issuing_unit.org for c in certificates}:
+        require_right(P.can_manage_certificates_of(user, org))
+    ids = [c.pk for c in certificates]
     n = Certificate.objects.filter(pk__in=ids, pdf_state=Certificate.PdfState.FAILED).update(
         pdf_state=Certificate.PdfState.PENDING, pdf_attempts=0, pdf_error="", pdf_enqueued_at=timezone.now()
     )
@@ -277,8 +290,10 @@ def pdf_jobs_sweep(*, now=None) -> int:
 @transaction.atomic
 def certificate_revoke(*, user, certificate: Certificate, reason: str) -> Certificate:
     """证书撤销 (003 §1.19) with a reason; the public page then shows the certificate revoked."""
-    cert = Certificate.objects.select_for_update(of=("self",)).select_related("issuing_unit__org").get(pk=certificate.pk)
-    _require(P.can_manage_certificates_of(user, cert.issuing_unit.org))
+    cert = (
+        Certificate.objects.select_for_update(of=("self",)).select_related("issuing_unit__org").get(pk=certificate.pk)
+    )
+    require_right(P.can_manage_certificates_of(user, cert.issuing_unit.org))
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": MSG_REVOKE_REASON})
@@ -303,7 +318,7 @@ MSG_REPORT_TWICE = "所选证书中有已上报的证书（{numbers}），如需
 def certificates_report(*, user, org: Org, ids: Iterable[int] | None = None, rereport: bool = False) -> MinistryReport:
     """证书报送人社部 (003 §1.18): selected certificates (批量上报) or all unreported ones (全部上报) in the user's
     scope are written to a report and marked reported. Never twice, unless re-reported on purpose."""
-    _require(P.can_manage_certificates_of(user, org))
+    require_right(P.can_manage_certificates_of(user, org))
     scope = Certificate.objects.select_for_update().filter(issuing_unit__org__path__startswith=org.path)
     if ids is None:
         chosen = scope.filter(reported_at__isnull=True)
